@@ -1,0 +1,1 @@
+"""ncodec.entropy."""
