@@ -138,7 +138,7 @@ def describe(
         info["stream_bytes"] = [len(stream) for stream in streams]
     if file_size is not None:
         info["file_bytes"] = file_size
-        info["bits_per_pixel"] = round(8 * file_size / (header.width * header.height), 6)
+        info["bits_per_pixel"] = 8 * file_size / (header.width * header.height)
         if streams is not None:
             info["container_overhead_bytes"] = file_size - sum(len(s) for s in streams)
     return info
