@@ -7,7 +7,7 @@ side channel: the bit length of the overflow with a uniform model, then its bits
 A stream without escapes pays nothing for the side channel.
 
 Stream layout (decoding order): group of table 0, group of table 1, ..., then for the escapes
-(in element order) their bit lengths, low 16 payload bits, high payload bits. The bytes are the
+(in grouped order) their bit lengths, low 16 payload bits, high payload bits. The bytes are the
 little-endian uint32 words of constriction's `AnsCoder`.
 """
 
@@ -52,19 +52,19 @@ def encode(symbols: np.ndarray, indexes: np.ndarray, tables: CdfTables) -> bytes
         raise InputError(f"symbols have shape {symbols.shape} but indexes {plan.shape}")
     if symbols.dtype.kind not in "iu":
         raise InputError(f"symbols must be integers, got dtype {symbols.dtype}")
-    values = symbols.reshape(-1).astype(np.int64)
+    values = symbols.reshape(-1)
     if values.size and (values.min() < _INT32.min or values.max() > _INT32.max):
         raise InputError("symbols must lie in the int32 range")
-    relative = values - plan.offsets
+    relative = values[plan.order].astype(np.int64) - plan.offsets
     escaped = (relative < 0) | (relative >= plan.escape)
-    coded = np.where(escaped, plan.escape, relative).astype(np.int32)
-
     coder = _AnsCoder()
     if escaped.any():
-        _encode_escapes(coder, values[escaped], plan.offsets[escaped], plan.escape[escaped])
-    grouped = coded[plan.order]
+        escape = plan.escape[escaped].astype(np.int64)
+        _encode_escapes(coder, relative[escaped], escape)
+        relative[escaped] = escape
+    coded = relative.astype(np.int32)
     for table, start, stop in reversed(plan.groups):
-        coder.encode_reverse(grouped[start:stop], tables.coder_model(table))
+        coder.encode_reverse(coded[start:stop], tables.coder_model(table))
     return coder.get_compressed().astype("<u4").tobytes()
 
 
@@ -85,12 +85,16 @@ def decode(data: bytes, indexes: np.ndarray, tables: CdfTables) -> np.ndarray:
         grouped = np.empty(plan.size, dtype=np.int32)
         for table, start, stop in plan.groups:
             grouped[start:stop] = coder.decode(tables.coder_model(table), stop - start)
-        coded = np.empty(plan.size, dtype=np.int64)
-        coded[plan.order] = grouped
-        values = coded + plan.offsets
-        escaped = coded == plan.escape
+        escaped = grouped == plan.escape
+        grouped += plan.offsets  # cannot overflow: validated tables keep in-range values in int32
         if escaped.any():
-            values[escaped] = _decode_escapes(coder, plan.offsets[escaped], plan.escape[escaped])
+            relative = _decode_escapes(coder, plan.escape[escaped].astype(np.int64))
+            outliers = relative + plan.offsets[escaped]
+            if outliers.min() < _INT32.min or outliers.max() > _INT32.max:
+                raise FormatError("corrupt entropy-coded data (escaped value outside int32)")
+            grouped[escaped] = outliers
+        values = np.empty(plan.size, dtype=np.int32)
+        values[plan.order] = grouped
         clean = coder.is_empty()
     except FormatError:
         raise
@@ -100,11 +104,15 @@ def decode(data: bytes, indexes: np.ndarray, tables: CdfTables) -> np.ndarray:
         raise FormatError(f"corrupt entropy-coded data ({err})") from None
     if not clean:
         raise FormatError("corrupt entropy-coded data (stream does not end where it should)")
-    return values.astype(np.int32).reshape(plan.shape)
+    return values.reshape(plan.shape)
 
 
 class _Plan:
-    """Per-element table facts and the grouping of elements by table, shared by en- and decoder."""
+    """The grouping of elements by table (stable sort), shared by encoder and decoder.
+
+    `order` lists element positions grouped by table; `offsets` and `escape` hold each grouped
+    element's table offset and escape symbol.
+    """
 
     def __init__(self, indexes: np.ndarray, tables: CdfTables) -> None:
         """Check the indexes and sort element positions by table with a stable radix sort."""
@@ -122,21 +130,23 @@ class _Plan:
         narrow = np.uint8 if num_tables <= 256 else np.uint16 if num_tables <= 65536 else np.int64
         flat = flat.astype(narrow)
         self.order = np.argsort(flat, kind="stable")
-        self.offsets = tables.offsets.astype(np.int64)[flat]
-        self.escape = tables.lengths.astype(np.int64)[flat] - 1
         counts = np.bincount(flat, minlength=num_tables)
         stops = np.cumsum(counts)
         self.groups = [
             (int(t), int(stops[t] - counts[t]), int(stops[t])) for t in np.flatnonzero(counts)
         ]
+        # Table facts per element, in grouped (sorted) order: runs of constants, cheap to build.
+        self.offsets = np.repeat(tables.offsets, counts)
+        self.escape = np.repeat(tables.lengths - 1, counts)
 
 
-def _encode_escapes(
-    coder: Any, values: np.ndarray, offsets: np.ndarray, escape: np.ndarray
-) -> None:
-    """Push escaped values as (bit length, low bits, high bits) of their distance to the range."""
-    below = values < offsets
-    distance = np.where(below, offsets - values - 1, values - (offsets + escape))
+def _encode_escapes(coder: Any, relative: np.ndarray, escape: np.ndarray) -> None:
+    """Push escaped values (relative to their table offset) as (bit length, low, high bits).
+
+    The coded number is 2 * distance-to-the-range + side, plus one; its leading one is implied.
+    """
+    below = relative < 0
+    distance = np.where(below, -relative - 1, relative - escape)
     code = 2 * distance + (~below) + 1  # >= 1: Elias-gamma style leading one, then payload bits
     nbits = np.floor(np.log2(code.astype(np.float64))).astype(np.int64)
     nbits -= (np.left_shift(1, nbits) > code).astype(np.int64)  # guard float rounding
@@ -161,12 +171,12 @@ def _encode_escapes(
     coder.encode_reverse(nbits.astype(np.int32), _ESCAPE_LENGTH_MODEL)
 
 
-def _decode_escapes(coder: Any, offsets: np.ndarray, escape: np.ndarray) -> np.ndarray:
-    """Pop the side channel written by `_encode_escapes` and rebuild the escaped values."""
-    nbits = coder.decode(_ESCAPE_LENGTH_MODEL, offsets.size).astype(np.int64)
+def _decode_escapes(coder: Any, escape: np.ndarray) -> np.ndarray:
+    """Pop the side channel written by `_encode_escapes`; the escaped values, table-relative."""
+    nbits = coder.decode(_ESCAPE_LENGTH_MODEL, escape.size).astype(np.int64)
     low_bits = np.minimum(nbits, _LOW_BITS)
     high_bits = nbits - low_bits
-    payload = np.zeros(offsets.size, dtype=np.int64)
+    payload = np.zeros(escape.size, dtype=np.int64)
     low = low_bits > 0
     if low.any():
         sizes = np.left_shift(1, low_bits[low]).astype(np.int32)
@@ -177,7 +187,4 @@ def _decode_escapes(coder: Any, offsets: np.ndarray, escape: np.ndarray) -> np.n
         payload[high] += coder.decode(_UNIFORM_FAMILY, sizes).astype(np.int64) << _LOW_BITS
     code = np.left_shift(1, nbits) + payload - 1
     distance, above = code >> 1, (code & 1).astype(bool)
-    values = np.where(above, offsets + escape + distance, offsets - 1 - distance)
-    if values.min() < _INT32.min or values.max() > _INT32.max:
-        raise FormatError("corrupt entropy-coded data (escaped value outside int32)")
-    return values
+    return np.where(above, escape + distance, -1 - distance)

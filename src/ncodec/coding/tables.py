@@ -16,7 +16,7 @@ from scipy import special
 from ncodec.errors import FormatError, InputError
 
 #: Default number of bits of the integer probabilities (each table sums to 2**precision).
-DEFAULT_PRECISION = 16
+DEFAULT_PRECISION = 24
 #: Largest precision the coder supports (constriction's ANS coder works at 24 bits).
 MAX_PRECISION = 24
 #: Default probability mass left outside a table's support (coded through the escape symbol).
