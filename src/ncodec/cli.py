@@ -27,7 +27,7 @@ class _Group(click.Group):
         except MemoryError:
             click.echo("ncodec: error: out of memory", err=True)
             sys.exit(1)
-        except Exception as err:  # noqa: BLE001 - last line of defence: no tracebacks for users
+        except Exception as err:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             click.echo(
@@ -49,10 +49,15 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     from ncodec.bounds.cli import bounds_command
+    from ncodec.commands import compress_command, decompress_command, info_command, models_command
     from ncodec.eval.cli import eval_command
+    from ncodec.train.cli import train_command
 
+    for command in (compress_command, decompress_command, info_command, models_command):
+        main.add_command(command)
     main.add_command(eval_command, "eval")
     main.add_command(bounds_command, "bounds")
+    main.add_command(train_command, "train")
 
 
 _register()

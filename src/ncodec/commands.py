@@ -1,0 +1,118 @@
+"""Core CLI commands: compress, decompress, info, models (thin wrappers over `ncodec.api`)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ncodec import api
+from ncodec.errors import InputError
+from ncodec.format.container import describe, read_ncz
+from ncodec.io import check_image_output_path, check_output_path, load_image, save_image
+from ncodec.io.output import write_file_atomic
+from ncodec.zoo import installed_models
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+
+def _read_bytes(path: str) -> bytes:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"file not found: {p}")
+    if p.is_dir():
+        raise InputError(f"is a directory, not a file: {p}")
+    try:
+        return p.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read {p}: {err.strerror}") from err
+
+
+@click.command("compress")
+@click.argument("input_path", metavar="IN")
+@click.option("-o", "--output", required=True, help="Output .ncz file.")
+@click.option("--model", default=None, help="Installed model name (default: the default model).")
+@click.option(
+    "--quality",
+    "-q",
+    type=float,
+    default=api.DEFAULT_QUALITY,
+    show_default=True,
+    help="1..100, higher is better (as in JPEG).",
+)
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+def compress_command(
+    input_path: str, output: str, model: str | None, quality: float, force: bool
+) -> None:
+    """Compress an image file into a .ncz file; prints real size, bits per pixel and PSNR."""
+    q = api.check_quality(quality)
+    check_output_path(output, force)
+    image = load_image(input_path)
+    for notice in image.notices:
+        click.echo(f"notice: {notice}", err=True)
+    data = api.compress_loaded(image, model, q)
+    write_file_atomic(output, data, force)
+    size = Path(output).stat().st_size
+    decoded = api.decode(data)
+    pixels = image.height * image.width
+    click.echo(
+        f"{output}: {size} bytes, {8 * size / pixels:.4f} bpp, "
+        f"PSNR {_psnr(decoded.rgb, image.rgb):.2f} dB "
+        f"(model {decoded.header.model}, quality {q}, {image.width}x{image.height})"
+    )
+
+
+@click.command("decompress")
+@click.argument("input_path", metavar="IN.ncz")
+@click.option("-o", "--output", required=True, help="Output image (.png, .ppm, .bmp, .tif).")
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+def decompress_command(input_path: str, output: str, force: bool) -> None:
+    """Decompress a .ncz file into a lossless image file."""
+    check_image_output_path(output, force)
+    decoded = api.decode(_read_bytes(input_path))
+    save_image(output, decoded.rgb, decoded.header.mode, force)
+    click.echo(
+        f"{output}: {decoded.header.width}x{decoded.header.height} "
+        f"(model {decoded.header.model}, quality {decoded.header.quality})"
+    )
+
+
+@click.command("info")
+@click.argument("input_path", metavar="IN.ncz")
+@click.option("--json", "as_json", is_flag=True, help="Print the header as JSON.")
+def info_command(input_path: str, as_json: bool) -> None:
+    """Print the header of a .ncz file."""
+    data = _read_bytes(input_path)
+    header, streams = read_ncz(data)
+    fields = describe(header, streams, len(data))
+    if as_json:
+        click.echo(json.dumps(fields, indent=2, default=str))
+        return
+    for key, value in fields.items():
+        click.echo(f"{key:>16}: {value}")
+
+
+@click.command("models")
+def models_command() -> None:
+    """List installed models."""
+    models = installed_models()
+    if not models:
+        click.echo("no models installed (see weights/ or $NCODEC_WEIGHTS_PATH)")
+        return
+    default = api.default_model()
+    for name, entry in models.items():
+        card = entry.card
+        mark = "*" if name == default else " "
+        rate = card.get("kodak", {}).get("bpp_range")
+        rate_text = f", Kodak {rate[0]:.2f}-{rate[1]:.2f} bpp" if rate else ""
+        click.echo(
+            f"{mark} {name:<20} {card.get('architecture', '?')}{rate_text}  "
+            f"[{entry.weights_hash}] {entry.path}"
+        )
+    click.echo("(* = default)")

@@ -1,0 +1,81 @@
+"""Mean-scale hyperprior codec (Minnen et al. 2018, no autoregressive context), variable rate."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from ncodec.entropy import FactorizedDensity, GaussianConditional
+from ncodec.models.gains import GainUnits
+from ncodec.models.quantize import ste_round
+from ncodec.models.transforms import (
+    analysis_transform,
+    hyper_analysis,
+    hyper_synthesis,
+    synthesis_transform,
+)
+
+DEFAULT_LAMBDAS = (0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483)
+
+
+@dataclass
+class HyperpriorConfig:
+    """Architecture of a `MeanScaleHyperprior`: channel widths and the trained rate levels."""
+
+    n: int = 128
+    m: int = 192
+    lambdas: tuple[float, ...] = field(default_factory=lambda: DEFAULT_LAMBDAS)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "lambdas": list(self.lambdas)}
+
+
+class MeanScaleHyperprior(nn.Module):
+    """x -> y = g_a(x) -> z = h_a(y); z coded with a factorized density, y with a Gaussian whose
+    mean and scale come from h_s(z). Gain units on y and z select the rate level."""
+
+    architecture = "mean-scale-hyperprior"
+    stride = 64
+
+    def __init__(self, config: HyperpriorConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or HyperpriorConfig()
+        n, m, levels = self.config.n, self.config.m, len(self.config.lambdas)
+        self.g_a = analysis_transform(n, m)
+        self.g_s = synthesis_transform(n, m)
+        self.h_a = hyper_analysis(n, m)
+        self.h_s = hyper_synthesis(n, m)
+        self.y_gains = GainUnits(levels, m)
+        self.z_gains = GainUnits(levels, n)
+        self.z_density = FactorizedDensity(n)
+        self.y_conditional = GaussianConditional()
+
+    def hyper_parameters(self, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(means, scales) of y, before gains, from the dequantized hyper-latent."""
+        means, scales = self.h_s(z_hat).chunk(2, dim=1)
+        return means, scales
+
+    def forward(self, x: torch.Tensor, level: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Training path for images x in [0, 1] at continuous rate-level positions `level` (B,)."""
+        y_gain, y_inverse = self.y_gains(level)
+        z_gain, z_inverse = self.z_gains(level)
+        y = self.g_a(x)
+        z = self.h_a(y) * z_gain
+        _, z_likelihood = self.z_density(z)
+        z_hat = ste_round(z) * z_inverse
+        means, scales = self.hyper_parameters(z_hat)
+        y = y * y_gain
+        means, scales = means * y_gain, scales * y_gain
+        _, y_likelihood = self.y_conditional(y, means, scales)
+        y_hat = (ste_round(y - means) + means) * y_inverse
+        return {
+            "x_hat": self.g_s(y_hat),
+            "likelihoods_y": y_likelihood,
+            "likelihoods_z": z_likelihood,
+        }
+
+    def aux_loss(self) -> torch.Tensor:
+        """Quantile loss of the factorized density (added to the main loss, same optimizer)."""
+        return self.z_density.aux_loss()

@@ -1,0 +1,47 @@
+"""Analysis and synthesis transforms of Ballé et al. (2017, 2018): four strided convs with GDN."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ncodec.layers import GDN, conv, deconv
+
+
+def analysis_transform(n: int, m: int) -> nn.Sequential:
+    """Image (3 channels) -> latent (m channels) at 1/16 resolution."""
+    return nn.Sequential(conv(3, n), GDN(n), conv(n, n), GDN(n), conv(n, n), GDN(n), conv(n, m))
+
+
+def synthesis_transform(n: int, m: int) -> nn.Sequential:
+    """Latent (m channels) -> image (3 channels) at 16x resolution."""
+    return nn.Sequential(
+        deconv(m, n),
+        GDN(n, inverse=True),
+        deconv(n, n),
+        GDN(n, inverse=True),
+        deconv(n, n),
+        GDN(n, inverse=True),
+        deconv(n, 3),
+    )
+
+
+def hyper_analysis(n: int, m: int) -> nn.Sequential:
+    """Latent y -> hyper-latent z at 1/4 of y's resolution (Minnen et al. 2018 uses y, not |y|)."""
+    return nn.Sequential(
+        conv(m, n, 3, 1),
+        nn.LeakyReLU(inplace=True),
+        conv(n, n),
+        nn.LeakyReLU(inplace=True),
+        conv(n, n),
+    )
+
+
+def hyper_synthesis(n: int, m: int) -> nn.Sequential:
+    """Hyper-latent -> (means, scales) of y. ReLU only, so it can run as an integer network."""
+    return nn.Sequential(
+        deconv(n, m),
+        nn.ReLU(inplace=True),
+        deconv(m, m * 3 // 2),
+        nn.ReLU(inplace=True),
+        conv(m * 3 // 2, 2 * m, 3, 1),
+    )
