@@ -19,5 +19,5 @@ class _LowerBoundFn(torch.autograd.Function):
 
 
 def lower_bound(x: torch.Tensor, bound: float) -> torch.Tensor:
-    """max(x, bound), with gradients that can lift x off the bound (tensorflow-compression style)."""
+    """max(x, bound) whose gradient can lift x off the bound (tensorflow-compression style)."""
     return _LowerBoundFn.apply(x, torch.as_tensor(bound, dtype=x.dtype, device=x.device))

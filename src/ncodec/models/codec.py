@@ -1,4 +1,4 @@
-"""A trained model frozen for coding: per-quality gains, integer CDF tables, integer hyper-synthesis.
+"""A trained model frozen for coding: per-quality gains, integer CDFs, integer hyper-synthesis.
 
 `export_arrays` turns a trained module into the arrays stored beside its weights (built once, from
 floats); `LearnedImageCodec` reads only those arrays to pick tables, so decoding is bit-exact.
