@@ -24,6 +24,8 @@ from ncodec.errors import FormatError, InputError
 _MODELS = constriction.stream.model
 _AnsCoder = constriction.stream.stack.AnsCoder
 _INT32 = np.iinfo(np.int32)
+#: Fixed-point precision of constriction's default ANS coder (probabilities are k / 2**24).
+_CODER_PRECISION = 24
 #: Escaped values are at most 2**33 away from a table's range: bit lengths are 0..33.
 _MAX_ESCAPE_BITS = 34
 _LOW_BITS = 16
@@ -32,16 +34,20 @@ _UNIFORM_FAMILY = _MODELS.Uniform()
 
 
 def categorical_model(cdf_row: np.ndarray, precision: int) -> Any:
-    """constriction model with exactly the probabilities `diff(cdf_row) / 2**precision`.
+    """constriction model whose 24-bit fixed-point CDF is exactly `cdf_row * 2**(24-precision)`.
 
-    The float64 probabilities are exact (integer / power of two), and constriction's optimal
-    ("perfect") quantization to its 24-bit fixed point reproduces any exactly representable
-    distribution unchanged, so the coder uses precisely the stored integers.
+    constriction's fast quantization maps float weights w_i to the left cumulatives
+    `floor(W_i * (2**24 - n) / sum(w)) + i` (W_i = w_0 + ... + w_{i-1}, n symbols), so that every
+    symbol keeps at least one count. With the integer weights `w_i = count_i * 2**(24-precision)
+    - 1` every float operation is exact, the scale is exactly 1, and the left cumulatives are
+    exactly the stored ones (tests probe every boundary). It is also ~1000x faster to build than
+    `perfect=True`, which yields the same model.
     """
     if not 1 <= precision <= MAX_PRECISION:
         raise FormatError(f"precision {precision} is outside 1..{MAX_PRECISION}")
-    counts = np.diff(np.asarray(cdf_row, dtype=np.int64)).astype(np.float64)
-    return _MODELS.Categorical(counts / float(1 << precision), perfect=True)
+    counts = np.diff(np.asarray(cdf_row, dtype=np.int64))
+    weights = (counts << (_CODER_PRECISION - precision)) - 1
+    return _MODELS.Categorical(weights.astype(np.float64), perfect=False)
 
 
 def encode(symbols: np.ndarray, indexes: np.ndarray, tables: CdfTables) -> bytes:
