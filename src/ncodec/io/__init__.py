@@ -2,16 +2,19 @@
 
 from ncodec.io.arrays import MAX_PIXELS, LoadedImage, is_grayscale_mode, load_image_array
 from ncodec.io.images import check_image_output_path, load_image, save_image
+from ncodec.io.inputs import check_input_file, read_input_file
 from ncodec.io.output import check_output_path, write_file_atomic
 
 __all__ = [
     "MAX_PIXELS",
     "LoadedImage",
     "check_image_output_path",
+    "check_input_file",
     "check_output_path",
     "is_grayscale_mode",
     "load_image",
     "load_image_array",
+    "read_input_file",
     "save_image",
     "write_file_atomic",
 ]

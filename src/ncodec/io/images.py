@@ -22,6 +22,7 @@ from ncodec.io.arrays import (
     is_grayscale_mode,
     load_image_array,
 )
+from ncodec.io.inputs import check_input_file
 from ncodec.io.output import check_output_path, write_file_atomic
 
 OUTPUT_FORMATS = {
@@ -46,7 +47,7 @@ _CORRUPT_DATA_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, 
 
 def load_image(path: str | os.PathLike[str]) -> LoadedImage:
     """Read an image file (PNG, JPEG, PPM/PGM, BMP, TIFF, WebP, GIF, ...) as HxWx3 uint8 RGB."""
-    source = _check_input_file(Path(path))
+    source = check_input_file(path)
     try:
         handle = open(source, "rb")  # noqa: SIM115 - closed below, after decoding
     except OSError as err:
@@ -100,19 +101,6 @@ def check_image_output_path(path: str | os.PathLike[str], force: bool = False) -
     return check_output_path(target, force)
 
 
-def _check_input_file(path: Path) -> Path:
-    """Fail with a one-line InputError unless `path` is an existing, non-empty regular file."""
-    if not path.exists():
-        raise InputError(f"cannot read {path}: no such file")
-    if path.is_dir():
-        raise InputError(f"cannot read {path}: it is a directory")
-    if not path.is_file():
-        raise InputError(f"cannot read {path}: not a regular file")
-    if path.stat().st_size == 0:
-        raise InputError(f"cannot read {path}: empty file")
-    return path
-
-
 def _load_from_handle(handle: BinaryIO, source: Path) -> LoadedImage:
     """Open with Pillow, guard the size, then decode (16-bit PNG/TIFF via imagecodecs)."""
     try:
@@ -141,11 +129,12 @@ def _load_from_handle(handle: BinaryIO, source: Path) -> LoadedImage:
 def _load_tiff_fallback(handle: BinaryIO, source: Path) -> LoadedImage:
     """Decode a TIFF that Pillow cannot (exotic layouts) with libtiff; anything else is rejected."""
     handle.seek(0)
-    data = handle.read()
-    if data.startswith(MAGIC):
+    head = handle.read(len(MAGIC))
+    if head == MAGIC:
         raise InputError(f"{source} is a compressed .ncz file, not an image: decompress it first")
-    if not data.startswith((b"II*\x00", b"MM\x00*")):
+    if head not in (b"II*\x00", b"MM\x00*"):
         raise InputError(f"not an image file (or unsupported format): {source}")
+    data = head + handle.read()
     try:
         pixels = imagecodecs.tiff_decode(data, index=0)
     except (RuntimeError, ValueError) as err:
