@@ -331,3 +331,21 @@ def test_any_valid_header_and_streams_round_trip(
 ):
     header = NczHeader(model, weights.hex(), height, width, mode, quality, extra)
     assert read_ncz(write_ncz(header, streams)) == (header, streams)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tail=st.binary(max_size=80), major=st.sampled_from([1, 1, 1, 2]), minor=st.integers(0, 255))
+def test_random_bytes_after_the_magic_only_ever_raise_format_error(tail, major, minor):
+    with pytest.raises(FormatError):
+        read_ncz(MAGIC + bytes([major, minor]) + tail)
+
+
+@settings(max_examples=200, deadline=None)
+@given(edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 255)), min_size=1))
+def test_random_multi_byte_damage_is_detected(edits):
+    data = bytearray(write_ncz(HEADER, STREAMS))
+    for position, delta in edits:
+        data[position % len(data)] ^= delta
+    if bytes(data) != write_ncz(HEADER, STREAMS):  # edits may cancel out
+        with pytest.raises(FormatError):
+            read_ncz(bytes(data))
