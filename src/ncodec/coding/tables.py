@@ -273,6 +273,13 @@ def scale_table(low: float = 0.11, high: float = 256.0, count: int = 64) -> np.n
     return np.exp(np.linspace(np.log(low), np.log(high), count))
 
 
+def _check_tail_mass(tail_mass: float) -> float:
+    """The tail mass as a float in (0, 1), or InputError."""
+    if not 0 < tail_mass < 1:
+        raise InputError(f"tail_mass must be in (0, 1), got {tail_mass}")
+    return float(tail_mass)
+
+
 def _symmetric_tables(
     scales: np.ndarray,
     tail_mass: float,
@@ -284,8 +291,6 @@ def _symmetric_tables(
     scales = np.asarray(scales, dtype=np.float64).reshape(-1)
     if scales.size == 0 or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
         raise InputError("scales must be a non-empty array of positive finite numbers")
-    if not 0 < tail_mass < 1:
-        raise InputError(f"tail_mass must be in (0, 1), got {tail_mass}")
     upper = np.maximum(np.ceil(scales * tail_quantile - 0.5), 1).astype(np.int64)
     return tables_from_cdf(lambda x: cdf(x / scales[:, None]), -upper, upper, precision)
 
@@ -294,6 +299,7 @@ def gaussian_tables(
     scales: np.ndarray, tail_mass: float = DEFAULT_TAIL_MASS, precision: int = DEFAULT_PRECISION
 ) -> CdfTables:
     """Zero-mean discretized Gaussian tables, one per standard deviation in `scales`."""
+    tail_mass = _check_tail_mass(tail_mass)
     quantile = -float(special.ndtri(tail_mass / 2))
     return _symmetric_tables(scales, tail_mass, precision, special.ndtr, quantile)
 
@@ -302,6 +308,7 @@ def laplace_tables(
     scales: np.ndarray, tail_mass: float = DEFAULT_TAIL_MASS, precision: int = DEFAULT_PRECISION
 ) -> CdfTables:
     """Zero-mean discretized Laplace tables, one per scale b (density exp(-|x|/b) / 2b)."""
+    tail_mass = _check_tail_mass(tail_mass)
 
     def laplace_cdf(x: np.ndarray) -> np.ndarray:
         return np.where(x < 0, 0.5 * np.exp(np.minimum(x, 0)), 1 - 0.5 * np.exp(-np.maximum(x, 0)))
@@ -313,5 +320,6 @@ def logistic_tables(
     scales: np.ndarray, tail_mass: float = DEFAULT_TAIL_MASS, precision: int = DEFAULT_PRECISION
 ) -> CdfTables:
     """Zero-mean discretized logistic tables, one per scale s (CDF 1 / (1 + exp(-x/s)))."""
+    tail_mass = _check_tail_mass(tail_mass)
     quantile = float(np.log(2 / tail_mass - 1))
     return _symmetric_tables(scales, tail_mass, precision, special.expit, quantile)
