@@ -1,1 +1,1 @@
-"""ncodec.eval (placeholder)."""
+"""Evaluation harness: real-file rate, distortion and speed vs classical codecs."""

@@ -1,0 +1,66 @@
+"""Average per-image records into one R-D curve per codec, over a common set of images."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from ncodec.eval.codec import Codec
+from ncodec.eval.metrics import msssim_db
+
+AVERAGED_FIELDS = (
+    "bpp",
+    "psnr_rgb",
+    "ms_ssim_rgb",
+    "encoding_time_s",
+    "decoding_time_s",
+    "encoding_cpu_s",
+    "decoding_cpu_s",
+    "decode_peak_mem_bytes",
+)
+
+
+def complete_images(records: list[dict], codecs: list[Codec], images: list[str]) -> list[str]:
+    """Images measured at every quality of every codec (averages use only these, so that all
+    curves average the same images)."""
+    have = {(r["image"], r["codec"], float(r["quality"])) for r in records}
+    return [
+        name
+        for name in images
+        if all((name, c.spec, float(q)) in have for c in codecs for q in c.ladder)
+    ]
+
+
+def _mean(values: list[float | None]) -> float | None:
+    """Mean of the values, None if any is missing (e.g. memory not measurable)."""
+    if not values or any(v is None for v in values):
+        return None
+    return float(np.mean(np.asarray(values, dtype=np.float64)))
+
+
+def average_curves(
+    records: list[dict], codecs: list[Codec], images: list[str]
+) -> dict[str, dict[str, list]]:
+    """Per codec: quality ladder and, per quality, the mean over `images` of each metric.
+
+    `ms_ssim_db` is -10*log10(1 - mean MS-SSIM), as in published plots.
+    """
+    chosen = set(images)
+    by_point: dict[tuple[str, float], list[dict]] = defaultdict(list)
+    for r in records:
+        if r["image"] in chosen:
+            by_point[(r["codec"], float(r["quality"]))].append(r)
+    curves: dict[str, dict[str, list]] = {}
+    for codec in codecs:
+        curve: dict[str, list] = {"quality": list(codec.ladder)}
+        for name in AVERAGED_FIELDS:
+            curve[name] = [
+                _mean([r.get(name) for r in by_point[(codec.spec, float(q))]]) for q in codec.ladder
+            ]
+        curve["ms_ssim_db"] = [
+            msssim_db(v) if v is not None else math.nan for v in curve["ms_ssim_rgb"]
+        ]
+        curves[codec.spec] = curve
+    return curves

@@ -1,0 +1,212 @@
+"""Run codecs over images and quality ladders, measuring real rate, distortion and speed.
+
+Work is split into (image, codec) tasks; each finished point is appended to the record store at
+once, so an interrupted run resumes where it stopped. `jobs > 1` runs tasks in spawned processes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import platform
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ncodec.errors import InputError, NcodecError
+from ncodec.eval.codec import Codec
+from ncodec.eval.images import find_images, load_rgb
+from ncodec.eval.metrics import bits_per_pixel, msssim, msssim_db, psnr
+from ncodec.eval.records import RecordStore, point_key
+from ncodec.eval.registry import cached_codec, resolve_codec
+from ncodec.eval.timing import configure_threads, peak_memory, timed
+
+
+@dataclass(frozen=True)
+class TimingSettings:
+    """How encode/decode times are taken: threads per codec, untimed warm-ups, timed repeats."""
+
+    threads: int = 1
+    warmup: int = 1
+    repeats: int = 3
+
+
+@dataclass
+class EvalRun:
+    """Everything a report needs: the codecs, the images used, all records and what was skipped."""
+
+    data_dir: Path
+    codecs: list[Codec]
+    images: list[str]
+    records: list[dict]
+    skipped: dict[str, str] = field(default_factory=dict)  # image name -> reason
+    failures: list[dict] = field(default_factory=list)  # codec errors on single points
+    timing: TimingSettings = field(default_factory=TimingSettings)
+    jobs: int = 1
+
+
+def measure_point(codec: Codec, image: np.ndarray, quality: float, timing: TimingSettings) -> dict:
+    """Encode and decode one image at one quality; the rate is the real encoded size."""
+    data, encode_s, encode_cpu = timed(
+        lambda: codec.encode(image, quality), timing.warmup, timing.repeats
+    )
+    recon, decode_s, decode_cpu = timed(lambda: codec.decode(data), timing.warmup, timing.repeats)
+    _, decode_peak = peak_memory(lambda: codec.decode(data))
+    if recon.shape != image.shape:
+        raise InputError(f"{codec.spec} decoded shape {recon.shape}, expected {image.shape}")
+    height, width = image.shape[:2]
+    ms = msssim(image, recon)
+    return {
+        "quality": quality,
+        "bytes": len(data),
+        "height": height,
+        "width": width,
+        "bpp": bits_per_pixel(len(data), height, width),
+        "psnr_rgb": psnr(image, recon),
+        "ms_ssim_rgb": ms,
+        "ms_ssim_db": msssim_db(ms),
+        "encoding_time_s": encode_s,
+        "decoding_time_s": decode_s,
+        "encoding_cpu_s": encode_cpu,
+        "decoding_cpu_s": decode_cpu,
+        "decode_peak_mem_bytes": decode_peak,
+    }
+
+
+def iter_task(
+    image_path: str, codec_text: str, qualities: list[float], timing: TimingSettings
+) -> Iterator[dict]:
+    """Measure one image with one codec at the given qualities; failures become error records."""
+    codec = cached_codec(codec_text, timing.threads)
+    base = {"image": Path(image_path).name, "codec": codec.spec}
+    try:
+        image = load_rgb(Path(image_path))
+    except NcodecError as err:
+        yield {**base, "quality": None, "error": str(err)}
+        return
+    for quality in qualities:
+        try:
+            yield {**base, **measure_point(codec, image, quality, timing)}
+        except Exception as err:  # one failing point must not stop the run
+            yield {**base, "quality": quality, "error": f"{type(err).__name__}: {err}"}
+
+
+def run_task(
+    image_path: str, codec_text: str, qualities: list[float], timing: TimingSettings
+) -> list[dict]:
+    """`iter_task` collected into a list (the unit of work of a worker process)."""
+    return list(iter_task(image_path, codec_text, qualities, timing))
+
+
+def _readable_images(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
+    """Split the images into readable ones and {name: reason} for the rest."""
+    good, skipped = [], {}
+    for path in paths:
+        try:
+            load_rgb(path)
+            good.append(path)
+        except NcodecError as err:
+            skipped[path.name] = str(err)
+    return good, skipped
+
+
+def _execute(
+    tasks: list[tuple[str, str, list[float]]],
+    timing: TimingSettings,
+    jobs: int,
+) -> Iterator[dict]:
+    """Yield records of all tasks, in this process or in `jobs` spawned worker processes."""
+    if jobs <= 1:
+        for image_path, codec_text, qualities in tasks:
+            yield from iter_task(image_path, codec_text, qualities, timing)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=configure_threads,
+        initargs=(timing.threads,),
+    ) as pool:
+        futures = [pool.submit(run_task, *task, timing) for task in tasks]
+        try:
+            for future in as_completed(futures):
+                yield from future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def run_evaluation(
+    data_dir: Path,
+    codec_texts: list[str],
+    out_dir: Path,
+    timing: TimingSettings | None = None,
+    jobs: int = 1,
+    fresh: bool = False,
+    progress: bool = True,
+    warn: Callable[[str], None] | None = None,
+) -> EvalRun:
+    """Measure every codec at every ladder quality on every readable image in `data_dir`."""
+    timing = timing or TimingSettings()
+    if timing.threads < 1 or jobs < 1 or timing.repeats < 1 or timing.warmup < 0:
+        raise InputError("--threads, --jobs and --repeats must be >= 1, --warmup >= 0")
+    configure_threads(timing.threads)
+    codecs = [resolve_codec(text, timing.threads) for text in codec_texts]
+    specs = [c.spec for c in codecs]
+    if len(set(specs)) != len(specs):
+        raise InputError(f"a codec setting is listed twice: {', '.join(specs)}")
+    paths, skipped = _readable_images(find_images(data_dir))
+    for name, reason in skipped.items():
+        if warn:
+            warn(f"skipping {name}: {reason}")
+    if not paths:
+        raise InputError(f"{data_dir}: none of the images could be read")
+
+    store = RecordStore(out_dir, {"timing": asdict(timing), "machine": platform.node()}, fresh)
+    done = store.done()
+    tasks = []
+    total = 0
+    for path in paths:
+        for text, codec in zip(codec_texts, codecs, strict=True):
+            todo = [q for q in codec.ladder if (path.name, codec.spec, float(q)) not in done]
+            total += len(codec.ladder)
+            if todo:
+                tasks.append((str(path), text, todo))
+    failures: list[dict] = []
+    with tqdm(
+        total=total,
+        initial=total - sum(len(t[2]) for t in tasks),
+        disable=not progress,
+        unit="pt",
+        desc="eval",
+        dynamic_ncols=True,
+    ) as bar:
+        for record in _execute(tasks, timing, jobs):
+            if "error" in record:
+                failures.append(record)
+                if warn:
+                    warn(
+                        f"{record['image']} {record['codec']} q={record['quality']}: "
+                        f"{record['error']}"
+                    )
+                bar.update(1 if record["quality"] is not None else 0)
+                continue
+            store.append(record)
+            bar.update(1)
+
+    wanted = {(p.name, c.spec, float(q)) for p in paths for c in codecs for q in c.ladder}
+    records = [r for r in store.load() if point_key(r) in wanted]
+    return EvalRun(
+        data_dir=data_dir,
+        codecs=codecs,
+        images=[p.name for p in paths],
+        records=records,
+        skipped=skipped,
+        failures=failures,
+        timing=timing,
+        jobs=jobs,
+    )

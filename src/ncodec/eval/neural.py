@@ -1,0 +1,50 @@
+"""Our learned codec as a harness codec: `ncodec` or `ncodec:MODEL`, via ncodec.api."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ncodec import __version__, api
+from ncodec.errors import InputError, ModelNotFoundError
+from ncodec.eval.codec import Codec, CodecSpec, check_known_options, parse_ladder
+
+QUALITY_RANGE = (1.0, 100.0)
+
+
+def _installed_models() -> list[str]:
+    """Installed model names; a clear error while the models are not available."""
+    try:
+        return list(api.list_models())
+    except NotImplementedError:
+        raise InputError("ncodec models are not available yet (ncodec.api is a stub)") from None
+
+
+def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
+    """Wrap `api.compress_image` / `api.decompress_image`; the rate is the full `.ncz` file."""
+    check_known_options(spec.options, ["q"], spec.name)
+    models = _installed_models()
+    model = spec.arg or api.default_model()
+    if model not in models:
+        known = ", ".join(models) or "none installed"
+        raise ModelNotFoundError(f"unknown ncodec model {model!r} (installed: {known})")
+    if "q" in spec.options:
+        ladder = parse_ladder(spec.options["q"], QUALITY_RANGE, f"ncodec:{model}")
+    else:
+        ladder = tuple(int(q) for q in api.quality_ladder(model))
+
+    def encode(image: np.ndarray, quality: float) -> bytes:
+        return bytes(api.compress_image(image, model, int(quality)))
+
+    def decode(data: bytes) -> np.ndarray:
+        return np.ascontiguousarray(api.decompress_image(data), dtype=np.uint8)
+
+    return Codec(
+        spec=f"ncodec:{model}",
+        encode=encode,
+        decode=decode,
+        ladder=ladder,
+        quality_range=QUALITY_RANGE,
+        version=f"ncodec {__version__} ({model})",
+        settings={"model": model, "threads": threads, "device": "cpu"},
+        quality_meaning="ncodec quality 1..100",
+    )

@@ -1,0 +1,43 @@
+"""Resolve `--codecs` spec strings into codecs: the classical ones and `ncodec[:MODEL]`."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from ncodec.errors import InputError
+from ncodec.eval.classical import CLASSICAL_CODECS
+from ncodec.eval.codec import Codec, parse_spec, split_codec_list
+from ncodec.eval.neural import ncodec_codec
+
+CODEC_NAMES = (*CLASSICAL_CODECS, "ncodec")
+
+
+def resolve_codec(text: str, threads: int = 1) -> Codec:
+    """Build the codec a spec string names; unknown names and bad options raise InputError."""
+    spec = parse_spec(text)
+    if spec.name == "ncodec":
+        return ncodec_codec(spec, threads)
+    factory = CLASSICAL_CODECS.get(spec.name)
+    if factory is None:
+        known = ", ".join(CODEC_NAMES)
+        raise InputError(f"unknown codec {spec.name!r} (known: {known}, ncodec:MODEL)")
+    if spec.arg is not None:
+        raise InputError(f"{spec.name}: unexpected argument {spec.arg!r} (use key=value)")
+    return factory(spec, threads)
+
+
+@cache
+def cached_codec(text: str, threads: int) -> Codec:
+    """`resolve_codec` memoised per process (worker processes resolve each spec once)."""
+    return resolve_codec(text, threads)
+
+
+def resolve_codec_list(text: str, threads: int = 1) -> list[Codec]:
+    """Resolve a comma-separated list; two entries with the same setting are an error."""
+    codecs = [resolve_codec(item, threads) for item in split_codec_list(text)]
+    seen: set[str] = set()
+    for codec in codecs:
+        if codec.spec in seen:
+            raise InputError(f"codec {codec.spec!r} is listed twice")
+        seen.add(codec.spec)
+    return codecs
