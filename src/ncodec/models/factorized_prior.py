@@ -9,7 +9,7 @@ from torch import nn
 
 from ncodec.entropy import FactorizedDensity
 from ncodec.models.gains import GainUnits
-from ncodec.models.quantize import ste_round
+from ncodec.models.quantize import full_precision, ste_round
 from ncodec.models.transforms import analysis_transform, synthesis_transform
 
 DEFAULT_LAMBDAS = (0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483)
@@ -45,9 +45,10 @@ class FactorizedPrior(nn.Module):
     def forward(self, x: torch.Tensor, level: torch.Tensor) -> dict[str, torch.Tensor]:
         """Training path for images x in [0, 1] at continuous rate-level positions `level` (B,)."""
         gain, inverse = self.y_gains(level)
-        y = self.g_a(x) * gain
-        _, likelihood = self.y_density(y)
-        x_hat = self.g_s(ste_round(y) * inverse)
+        y = self.g_a(x).float() * gain
+        with full_precision(x):
+            _, likelihood = self.y_density(y)
+        x_hat = self.g_s(ste_round(y) * inverse).float()
         return {"x_hat": x_hat, "likelihoods_y": likelihood}
 
     def aux_loss(self) -> torch.Tensor:

@@ -9,7 +9,7 @@ from torch import nn
 
 from ncodec.entropy import FactorizedDensity, GaussianConditional
 from ncodec.models.gains import GainUnits
-from ncodec.models.quantize import ste_round
+from ncodec.models.quantize import full_precision, ste_round
 from ncodec.models.transforms import (
     analysis_transform,
     hyper_analysis,
@@ -61,17 +61,20 @@ class MeanScaleHyperprior(nn.Module):
         """Training path for images x in [0, 1] at continuous rate-level positions `level` (B,)."""
         y_gain, y_inverse = self.y_gains(level)
         z_gain, z_inverse = self.z_gains(level)
-        y = self.g_a(x)
-        z = self.h_a(y) * z_gain
-        _, z_likelihood = self.z_density(z)
+        # Transforms may run under bf16 autocast; entropy models always run in float32.
+        y = self.g_a(x).float()
+        z = self.h_a(y).float() * z_gain
+        with full_precision(x):
+            _, z_likelihood = self.z_density(z)
         z_hat = ste_round(z) * z_inverse
-        means, scales = self.hyper_parameters(z_hat)
+        means, scales = (t.float() for t in self.hyper_parameters(z_hat))
         y = y * y_gain
         means, scales = means * y_gain, scales * y_gain
-        _, y_likelihood = self.y_conditional(y, means, scales)
+        with full_precision(x):
+            _, y_likelihood = self.y_conditional(y, means, scales)
         y_hat = (ste_round(y - means) + means) * y_inverse
         return {
-            "x_hat": self.g_s(y_hat),
+            "x_hat": self.g_s(y_hat).float(),
             "likelihoods_y": y_likelihood,
             "likelihoods_z": z_likelihood,
         }

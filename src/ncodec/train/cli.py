@@ -56,6 +56,14 @@ def _on_sigterm(signum, frame) -> None:
 @click.option("--val-every", type=int, default=1000, show_default=True)
 @click.option("--checkpoint-minutes", type=float, default=5.0, show_default=True)
 @click.option("--threads", type=int, default=None, help="Torch CPU threads.")
+@click.option(
+    "--precision",
+    type=click.Choice(["fp32", "bf16"]),
+    default="fp32",
+    show_default=True,
+    help="bf16 autocasts the transforms (about 2x faster on CPUs with AVX512-BF16); "
+    "entropy models always run in float32.",
+)
 def train_command(
     model: str,
     lmbda: str,
@@ -74,6 +82,7 @@ def train_command(
     val_every: int,
     checkpoint_minutes: float,
     threads: int | None,
+    precision: str,
 ) -> None:
     """Train MODEL on random crops from DATA folders (never on the test set)."""
     if threads:
@@ -108,7 +117,8 @@ def train_command(
         )
         if saved:  # the architecture and data come from the run; steps may be extended
             saved.update(
-                steps=steps, out=out, checkpoint_minutes=checkpoint_minutes, val_every=val_every
+                steps=steps, out=out, checkpoint_minutes=checkpoint_minutes, val_every=val_every,
+                precision=precision,
             )
             cfg = TrainConfig(**saved)
     cfg.validate()

@@ -46,6 +46,7 @@ class TrainConfig:
     val_every: int = 1000
     checkpoint_minutes: float = 5.0
     log_every: int = 20
+    precision: str = "fp32"
     extra: dict = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -56,6 +57,8 @@ class TrainConfig:
             raise InputError(f"lambda must be positive, got {self.lambdas}")
         if self.steps <= 0 or self.batch_size <= 0 or self.patch < 64 or self.patch % 64:
             raise InputError("steps and batch size must be positive; patch a multiple of 64")
+        if self.precision not in ("fp32", "bf16"):
+            raise InputError(f"unknown precision '{self.precision}' (fp32 or bf16)")
         if self.distortion not in ("mse", "ms-ssim"):
             raise InputError(f"unknown distortion '{self.distortion}' (mse or ms-ssim)")
         if self.device == "cuda" and not torch.cuda.is_available():
@@ -149,7 +152,8 @@ def train(
                 group["lr"] = (cfg.lr if group["name"] == "main" else cfg.aux_lr) * lr_scale
             x = data.batch(step, cfg.batch_size).to(device)
             level = data.levels(step, cfg.batch_size, levels).to(device)
-            out_ = model(x, level)
+            with torch.autocast(device.type, torch.bfloat16, enabled=cfg.precision == "bf16"):
+                out_ = model(x, level)
             terms = rd_loss(out_, x, lambda_at(cfg.lambdas, level), cfg.distortion)
             aux = model.aux_loss()
             optimizer.zero_grad(set_to_none=True)
