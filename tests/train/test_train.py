@@ -1,0 +1,142 @@
+"""Training: the loss falls on a tiny model, resume is exact, bad settings fail before training."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ncodec.errors import InputError
+from ncodec.train.loop import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def image_dir(tmp_path_factory) -> Path:
+    """Smooth synthetic photos-like images (gradients + blobs), learnable in a few steps."""
+    d = tmp_path_factory.mktemp("images")
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:96, 0:96] / 96.0
+    for i in range(6):
+        channels = [
+            np.sin(
+                2
+                * np.pi
+                * (rng.uniform(0.3, 1.5) * xx + rng.uniform(0.3, 1.5) * yy + rng.uniform())
+            )
+            for _ in range(3)
+        ]
+        img = (np.stack(channels, -1) * 100 + 128).clip(0, 255).astype(np.uint8)
+        Image.fromarray(img).save(d / f"img{i}.png")
+    return d
+
+
+def config(image_dir: Path, out: Path, steps: int, **kw) -> TrainConfig:
+    base = dict(
+        model="mean-scale-hyperprior",
+        lambdas=[0.01, 0.05],
+        data=[str(image_dir)],
+        steps=steps,
+        out=str(out),
+        batch_size=2,
+        patch=64,
+        n=8,
+        m=12,
+        holdout=0,
+        lr=3e-3,
+        log_every=1,
+        checkpoint_minutes=100.0,
+    )
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def read_losses(run: Path) -> list[float]:
+    with (run / "log.csv").open() as f:
+        return [float(row["loss"]) for row in csv.DictReader(f)]
+
+
+def test_loss_falls(image_dir, tmp_path):
+    torch.set_num_threads(1)
+    train(config(image_dir, tmp_path / "run", steps=40))
+    losses = read_losses(tmp_path / "run")
+    assert len(losses) == 40
+    assert np.mean(losses[-8:]) < 0.7 * np.mean(losses[:8])
+
+
+@pytest.mark.parametrize("model", ["mean-scale-hyperprior", "factorized-prior"])
+def test_resume_continues_with_identical_state(image_dir, tmp_path, model):
+    torch.set_num_threads(1)
+    straight = tmp_path / "straight"
+    train(config(image_dir, straight, steps=6, model=model))
+    split = tmp_path / "split"
+    train(config(image_dir, split, steps=3, model=model))
+    first = torch.load(split / "checkpoint.pt", weights_only=False)
+    assert first["step"] == 3
+    train(config(image_dir, split, steps=6, model=model), resume=True)
+    a = torch.load(straight / "checkpoint.pt", weights_only=False)
+    b = torch.load(split / "checkpoint.pt", weights_only=False)
+    assert a["step"] == b["step"] == 6
+    for key, value in a["model"].items():
+        assert torch.equal(value, b["model"][key]), key
+    assert read_losses(straight) == read_losses(split)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"model": "no-such-model"}, "unknown model"),
+        ({"lambdas": [0.0]}, "positive"),
+        ({"lambdas": [-0.01]}, "positive"),
+        ({"data": ["/nonexistent/folder"]}, "not found"),
+    ],
+)
+def test_bad_settings_fail_before_training(image_dir, tmp_path, change, message):
+    cfg = config(image_dir, tmp_path / "bad", steps=2, **change)
+    with pytest.raises(InputError, match=message):
+        train(cfg)
+    assert not (tmp_path / "bad" / "checkpoint.pt").exists()
+
+
+def test_folder_without_images_is_rejected(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("no images here")
+    with pytest.raises(InputError, match="no images"):
+        train(config(empty, tmp_path / "run", steps=2))
+
+
+def test_existing_run_needs_resume(image_dir, tmp_path):
+    train(config(image_dir, tmp_path / "run", steps=1))
+    with pytest.raises(InputError, match="--resume"):
+        train(config(image_dir, tmp_path / "run", steps=2))
+
+
+def test_cli_reports_bad_lambda_in_one_line(image_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from ncodec.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "train",
+            "--model",
+            "mean-scale-hyperprior",
+            "--lmbda",
+            "-1",
+            "--data",
+            str(image_dir),
+            "--steps",
+            "5",
+            "--out",
+            str(tmp_path / "r"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "ncodec: error: lambda must be positive, got [-1.0]"
+    ]
