@@ -115,7 +115,22 @@ def test_size_matches_ideal_for_exact_dyadic_model() -> None:
     assert ideal_bits <= size_bits <= ideal_bits + 64
 
 
-def test_escape_cost_is_small_and_zero_without_escapes() -> None:
+def test_stream_without_escapes_is_plain_grouped_ans() -> None:
+    """No escapes, no side-channel bytes: the stream is exactly one ANS pass over the groups."""
+    tables = gaussian_tables([2.0, 5.0, 0.3])
+    rng = np.random.default_rng(3)
+    indexes = rng.integers(0, 3, 10_000)
+    low, high = tables.offsets[indexes], tables.offsets[indexes] + tables.lengths[indexes] - 2
+    symbols = np.clip(np.rint(rng.normal(size=10_000) * 2), low, high).astype(np.int64)
+    coder = constriction.stream.stack.AnsCoder()
+    for table in (2, 1, 0):  # a stack: the last pushed group is decoded first
+        group = symbols[indexes == table] - tables.offsets[table]
+        cdf = tables.cdf[table, : tables.lengths[table] + 1]
+        coder.encode_reverse(group.astype(np.int32), categorical_model(cdf, tables.precision))
+    assert encode(symbols, indexes, tables) == coder.get_compressed().astype("<u4").tobytes()
+
+
+def test_escape_costs_a_few_bytes() -> None:
     tables = gaussian_tables([2.0, 5.0])
     rng = np.random.default_rng(3)
     indexes = rng.integers(0, 2, 10_000)
@@ -123,8 +138,8 @@ def test_escape_cost_is_small_and_zero_without_escapes() -> None:
     base = len(encode(symbols, indexes, tables))
     symbols[17] = 2**30
     with_outlier = len(encode(symbols, indexes, tables))
-    # escape (<= 31 bits at P=24) + 6-bit length + 31 payload bits, < 10 bytes after word rounding
-    assert 0 < with_outlier - base <= 12
+    # escape symbol (<= 24 bits) + 5.1-bit length + 31 payload bits, plus word rounding
+    assert 4 <= with_outlier - base <= 12
 
 
 def test_rebuilt_tables_give_identical_bytes() -> None:
@@ -214,6 +229,8 @@ def test_bad_encode_inputs_raise_input_error(symbols, indexes, message) -> None:
         encode(symbols, indexes, tables)
 
 
-def test_tables_argument_is_checked() -> None:
+def test_tables_and_data_arguments_are_checked() -> None:
     with pytest.raises(InputError, match="CdfTables"):
         encode(np.zeros(2, dtype=int), np.zeros(2, dtype=int), {"cdf": None})
+    with pytest.raises(InputError, match="bytes"):
+        decode("0000", np.zeros(2, dtype=int), gaussian_tables([1.0]))

@@ -44,6 +44,7 @@ def test_quantize_known_answer() -> None:
 def test_tables_from_pmf_known_answer() -> None:
     tables = tables_from_pmf(np.array([[0.25, 0.5, 0.25]]), np.array([0.0]), [-1], precision=4)
     assert tables.cdf.tolist() == [[0, 4, 11, 15, 16]]
+    assert tables.counts().tolist() == [[4, 7, 4, 1]]
     assert tables.lengths.tolist() == [4] and tables.offsets.tolist() == [-1]
 
 

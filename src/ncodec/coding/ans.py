@@ -82,6 +82,8 @@ def decode(data: bytes, indexes: np.ndarray, tables: CdfTables) -> np.ndarray:
     values, which the container's checksum catches.
     """
     plan = _Plan(indexes, tables)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise InputError(f"entropy-coded data must be bytes, got {type(data).__name__}")
     raw = bytes(data)
     if len(raw) % 4:
         raise FormatError(f"entropy-coded data has {len(raw)} bytes, not a multiple of 4")

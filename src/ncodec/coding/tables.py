@@ -121,10 +121,9 @@ class CdfTables:
             raise FormatError("CDF tables: precision must be one integer")
         return cls(cdf=values[0], lengths=values[1], offsets=values[2], precision=int(precision[0]))
 
-    def pmf(self) -> np.ndarray:
-        """Integer counts per symbol, shape (T, Lmax); zero after each table's escape symbol."""
-        counts = np.diff(self.cdf.astype(np.int64), axis=1)
-        return counts
+    def counts(self) -> np.ndarray:
+        """Integer count of every symbol, shape (T, Lmax); zero after each table's escape."""
+        return np.diff(self.cdf.astype(np.int64), axis=1)
 
     def coder_model(self, table: int) -> Any:
         """The constriction categorical model of one table (built once, then cached)."""
