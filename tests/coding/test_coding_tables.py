@@ -173,12 +173,16 @@ def _corruptions() -> list[tuple[str, dict]]:
     cases = []
 
     def case(name: str, key: str, change) -> None:
+        """Record `good` with array `key` replaced by `change(copy)`."""
         arrays = {k: v.copy() for k, v in good.items()}
         arrays[key] = change(arrays[key])
         cases.append((name, arrays))
 
     def set_at(index, value):
+        """A change that writes one entry."""
+
         def change(a):
+            """Write the entry in place and return the array."""
             a[index] = value
             return a
 

@@ -310,6 +310,7 @@ def laplace_tables(
     tail_mass = _check_tail_mass(tail_mass)
 
     def laplace_cdf(x: np.ndarray) -> np.ndarray:
+        """Unit-scale Laplace CDF, each branch evaluated where it does not overflow."""
         return np.where(x < 0, 0.5 * np.exp(np.minimum(x, 0)), 1 - 0.5 * np.exp(-np.maximum(x, 0)))
 
     return _symmetric_tables(scales, tail_mass, precision, laplace_cdf, -np.log(tail_mass))
