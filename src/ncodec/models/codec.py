@@ -113,7 +113,12 @@ class LearnedImageCodec:
         return 2 if isinstance(self.model, MeanScaleHyperprior) else 1
 
     def _pad(self, rgb: np.ndarray) -> torch.Tensor:
-        x = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None].float() / 255.0
+        x = (
+            torch.from_numpy(np.array(rgb, dtype=np.uint8, copy=True))
+            .permute(2, 0, 1)[None]
+            .float()
+            / 255.0
+        )
         h, w = rgb.shape[:2]
         ph, pw = (-h) % self.stride, (-w) % self.stride
         return F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
