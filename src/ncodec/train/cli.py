@@ -12,7 +12,7 @@ import torch
 from ncodec.errors import InputError
 from ncodec.train.data import find_images
 from ncodec.train.loop import TrainConfig, train
-from ncodec.train.validate import make_estimated_validator
+from ncodec.train.validate import make_real_validator
 
 
 def _parse_lambdas(text: str) -> list[float]:
@@ -117,14 +117,17 @@ def train_command(
         )
         if saved:  # the architecture and data come from the run; steps may be extended
             saved.update(
-                steps=steps, out=out, checkpoint_minutes=checkpoint_minutes, val_every=val_every,
+                steps=steps,
+                out=out,
+                checkpoint_minutes=checkpoint_minutes,
+                val_every=val_every,
                 precision=precision,
             )
             cfg = TrainConfig(**saved)
     cfg.validate()
     files = find_images(cfg.data)
     validator = (
-        make_estimated_validator(files[-cfg.holdout :], len(cfg.lambdas)) if (cfg.holdout) else None
+        make_real_validator(files[-cfg.holdout :], len(cfg.lambdas)) if (cfg.holdout) else None
     )
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
