@@ -1,0 +1,165 @@
+"""The harness: exact real rates, skipped bad images, resume after interrupts, parallel jobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ncodec.errors import InputError, OutputExistsError
+from ncodec.eval import harness
+from ncodec.eval.harness import TimingSettings, run_evaluation
+from ncodec.eval.images import load_rgb
+from ncodec.eval.records import RECORDS_FILE
+from ncodec.eval.registry import resolve_codec
+
+FAST = TimingSettings(threads=1, warmup=0, repeats=1)
+CODECS = ["jpeg:q=30/70", "webp:q=50"]
+
+
+def run(data: Path, out: Path, codecs=CODECS, **kwargs):
+    """run_evaluation with fast timing and no progress bar."""
+    kwargs.setdefault("timing", FAST)
+    return run_evaluation(data, codecs, out, progress=False, **kwargs)
+
+
+def count_measurements(monkeypatch) -> list:
+    """Record every (image shape, codec, quality) the harness actually measures."""
+    calls: list = []
+    original = harness.measure_point
+
+    def counting(codec, image, quality, timing):
+        calls.append((codec.spec, quality))
+        return original(codec, image, quality, timing)
+
+    monkeypatch.setattr(harness, "measure_point", counting)
+    return calls
+
+
+def test_every_image_codec_quality_is_measured_with_the_real_file_size(image_dir, tmp_path):
+    result = run(image_dir, tmp_path / "out")
+    assert result.images == ["a.png", "b.png"]
+    assert len(result.records) == 2 * 3
+    jpeg = resolve_codec("jpeg")
+    for record in result.records:
+        assert record["bpp"] == record["bytes"] * 8 / (192 * 176)
+        assert record["encoding_cpu_s"] >= 0 and record["decoding_time_s"] > 0
+        assert 0 < record["ms_ssim_rgb"] < 1 and record["psnr_rgb"] > 25
+        if record["codec"] == "jpeg":
+            image = load_rgb(image_dir / record["image"])
+            assert record["bytes"] == len(jpeg.encode(image, record["quality"]))
+    lines = (tmp_path / "out" / RECORDS_FILE).read_text().splitlines()
+    assert len(lines) == 6
+
+
+def test_one_bad_image_is_reported_and_skipped(image_dir, tmp_path):
+    (image_dir / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    warnings: list[str] = []
+    result = run(image_dir, tmp_path / "out", warn=warnings.append)
+    assert list(result.skipped) == ["broken.png"]
+    assert result.images == ["a.png", "b.png"]
+    assert len(result.records) == 6
+    assert any("broken.png" in w for w in warnings)
+
+
+def test_empty_or_unreadable_folders_are_input_errors(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match="no images found"):
+        run(empty, tmp_path / "o1")
+    with pytest.raises(InputError, match="no such directory"):
+        run(tmp_path / "missing", tmp_path / "o2")
+    (empty / "x.jpg").write_bytes(b"garbage")
+    with pytest.raises(InputError, match="none of the images could be read"):
+        run(empty, tmp_path / "o3")
+
+
+def test_resume_skips_finished_points_and_measures_only_new_ones(image_dir, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    first = run(image_dir, out)
+    calls = count_measurements(monkeypatch)
+    again = run(image_dir, out)
+    assert calls == []
+    assert again.records == first.records
+    bigger = run(image_dir, out, codecs=[*CODECS, "jpeg2000:q=30"])
+    assert calls == [("jpeg2000", 30), ("jpeg2000", 30)]  # one per image
+    assert len(bigger.records) == 8
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(image_dir, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    original = harness.measure_point
+    done = []
+
+    def interrupting(codec, image, quality, timing):
+        if len(done) == 2:
+            raise KeyboardInterrupt
+        done.append(quality)
+        return original(codec, image, quality, timing)
+
+    monkeypatch.setattr(harness, "measure_point", interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        run(image_dir, out)
+    monkeypatch.setattr(harness, "measure_point", original)
+    path = out / RECORDS_FILE
+    assert len(path.read_text().splitlines()) == 2
+    with path.open("a") as fh:
+        fh.write('{"image": "a.png", "codec": "jp')  # a line cut short by the interrupt
+    calls = count_measurements(monkeypatch)
+    result = run(image_dir, out)
+    assert len(calls) == 4
+    assert len(result.records) == 6
+    assert all(json.loads(line) for line in path.read_text().splitlines())
+
+
+def test_fresh_starts_over(image_dir, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    run(image_dir, out)
+    calls = count_measurements(monkeypatch)
+    result = run(image_dir, out, fresh=True)
+    assert len(calls) == 6 and len(result.records) == 6
+
+
+def test_resuming_with_other_timing_settings_is_refused(image_dir, tmp_path):
+    out = tmp_path / "out"
+    run(image_dir, out, codecs=["jpeg:q=50"])
+    with pytest.raises(InputError, match="other settings"):
+        run(image_dir, out, codecs=["jpeg:q=50"], timing=TimingSettings(repeats=2, warmup=0))
+
+
+def test_a_foreign_output_folder_is_not_touched(image_dir, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    with pytest.raises(OutputExistsError, match="not an ncodec eval folder"):
+        run(image_dir, out)
+    assert (out / "thesis.tex").read_text() == "precious"
+
+
+def test_a_failing_point_is_reported_not_fatal(image_dir, tmp_path, fake_api):
+    fake_api(ladder=(20, 60), fail_at=60)
+    warnings: list[str] = []
+    result = run(image_dir, tmp_path / "out", codecs=["jpeg:q=50", "ncodec"], warn=warnings.append)
+    assert len(result.failures) == 2
+    assert all("fake model failure" in f["error"] for f in result.failures)
+    assert len(result.records) == 2 + 2  # jpeg on both images, ncodec q=20 on both
+    assert len(warnings) == 2
+
+
+@pytest.mark.slow  # spawning worker processes imports torch in each (~10-30 s on a busy machine)
+def test_parallel_jobs_give_the_same_files(image_dir, tmp_path):
+    serial = run(image_dir, tmp_path / "serial", codecs=["jpeg:q=40"])
+    parallel = run(image_dir, tmp_path / "parallel", codecs=["jpeg:q=40"], jobs=2)
+
+    def sizes(result):
+        return sorted((r["image"], r["bytes"], r["psnr_rgb"]) for r in result.records)
+
+    assert sizes(parallel) == sizes(serial)
+
+
+def test_bad_numbers_of_threads_or_jobs(image_dir, tmp_path):
+    with pytest.raises(InputError, match="--jobs"):
+        run(image_dir, tmp_path / "out", jobs=0)
+    with pytest.raises(InputError, match="--threads"):
+        run(image_dir, tmp_path / "out", timing=TimingSettings(threads=0))

@@ -1,0 +1,56 @@
+"""The `ncodec[:MODEL]` adapter: against a fake API, and once against real tiny models."""
+
+from __future__ import annotations
+
+import pytest
+
+from ncodec import api
+from ncodec.errors import InputError, ModelNotFoundError
+from ncodec.eval.harness import TimingSettings, measure_point
+from ncodec.eval.registry import resolve_codec
+
+
+def test_default_model_and_its_ladder_come_from_the_api(fake_api, eval_photo):
+    calls = fake_api(ladder=(20, 60))
+    codec = resolve_codec("ncodec")
+    assert codec.spec == "ncodec:fake"
+    assert codec.ladder == (20, 60)
+    data = codec.encode(eval_photo, 60)
+    assert data.startswith(b"FAKE") and data[4] == 60
+    assert calls == [("compress", "fake", 60)]
+    assert codec.decode(data).shape == eval_photo.shape
+
+
+def test_rate_is_the_size_of_the_whole_file(fake_api, eval_photo):
+    fake_api()
+    codec = resolve_codec("ncodec:fake")
+    record = measure_point(codec, eval_photo, 20, TimingSettings(warmup=0, repeats=1))
+    expected = len(api.compress_image(eval_photo, "fake", 20))
+    assert record["bytes"] == expected
+    assert record["bpp"] == expected * 8 / (192 * 176)
+
+
+def test_unknown_model_and_bad_quality(fake_api):
+    fake_api()
+    with pytest.raises(ModelNotFoundError, match="unknown ncodec model 'nope'"):
+        resolve_codec("ncodec:nope")
+    with pytest.raises(InputError, match="outside the valid range"):
+        resolve_codec("ncodec:fake:q=0/50")
+    assert resolve_codec("ncodec:fake:q=30/10").ladder == (10, 30)
+
+
+def test_stub_api_gives_a_clear_error(monkeypatch):
+    def stub() -> list[str]:
+        raise NotImplementedError
+
+    monkeypatch.setattr(api, "list_models", stub)
+    with pytest.raises(InputError, match="not available"):
+        resolve_codec("ncodec")
+
+
+def test_real_tiny_model_round_trip(installed, eval_photo):
+    codec = resolve_codec("ncodec:tiny-hp")
+    quality = codec.ladder[len(codec.ladder) // 2]
+    record = measure_point(codec, eval_photo, quality, TimingSettings(warmup=0, repeats=1))
+    assert record["bytes"] == len(api.compress_image(eval_photo, "tiny-hp", quality))
+    assert record["height"] == 192 and record["width"] == 176
