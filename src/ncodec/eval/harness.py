@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import multiprocessing
 import platform
+import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -113,6 +113,17 @@ def _readable_images(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
     return good, skipped
 
 
+def _init_worker(threads: int) -> None:
+    """Worker setup: pin threads; leave Ctrl-C to the parent, which terminates the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    configure_threads(threads)
+
+
+def _run_packed(task: tuple[str, str, list[float], TimingSettings]) -> list[dict]:
+    """`run_task` on one tuple (what Pool.imap_unordered hands a worker)."""
+    return run_task(*task)
+
+
 def _execute(
     tasks: list[tuple[str, str, list[float]]],
     timing: TimingSettings,
@@ -123,21 +134,19 @@ def _execute(
         for image_path, codec_text, qualities in tasks:
             yield from iter_task(image_path, codec_text, qualities, timing)
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=configure_threads,
-        initargs=(timing.threads,),
-    ) as pool:
-        futures = [pool.submit(run_task, *task, timing) for task in tasks]
-        try:
-            for future in as_completed(futures):
-                yield from future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding torch threads
+    # Workers inherit an ignored SIGINT from the start (a Ctrl-C reaches the whole process group);
+    # the parent alone handles it, and leaving the block terminates the workers at once.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        pool = context.Pool(jobs, initializer=_init_worker, initargs=(timing.threads,))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with pool:
+        # One point per work item: finer progress, and an interrupt loses at most `jobs` points.
+        packed = [(path, text, [q], timing) for path, text, qualities in tasks for q in qualities]
+        for records in pool.imap_unordered(_run_packed, packed):
+            yield from records
 
 
 def run_evaluation(
