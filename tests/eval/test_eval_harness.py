@@ -121,11 +121,19 @@ def test_fresh_starts_over(image_dir, tmp_path, monkeypatch):
     assert len(calls) == 6 and len(result.records) == 6
 
 
-def test_resuming_with_other_timing_settings_is_refused(image_dir, tmp_path):
+def test_resuming_with_other_threads_is_refused_and_timing_is_kept_per_record(image_dir, tmp_path):
     out = tmp_path / "out"
-    run(image_dir, out, codecs=["jpeg:q=50"])
+    first = run(image_dir, out, codecs=["jpeg:q=50"])
+    assert {(r["warmup"], r["repeats"], r["threads"]) for r in first.records} == {(0, 1, 1)}
     with pytest.raises(InputError, match="other settings"):
-        run(image_dir, out, codecs=["jpeg:q=50"], timing=TimingSettings(repeats=2, warmup=0))
+        run(image_dir, out, codecs=["jpeg:q=50"], timing=TimingSettings(threads=2))
+    more = run(image_dir, out, codecs=["jpeg:q=50/60"], timing=TimingSettings(warmup=1))
+    assert sorted((r["quality"], r["warmup"], r["repeats"]) for r in more.records) == [
+        (50, 0, 1),
+        (50, 0, 1),
+        (60, 1, 3),
+        (60, 1, 3),
+    ]
 
 
 def test_a_foreign_output_folder_is_not_touched(image_dir, tmp_path):

@@ -15,7 +15,7 @@ from ncodec.eval.harness import TimingSettings, run_evaluation
 from ncodec.eval.reference import load_reference
 from ncodec.eval.registry import resolve_codec
 from ncodec.eval.report import build_results, choose_anchor, render_bd_markdown
-from ncodec.eval.timing import peak_memory, timed
+from ncodec.eval.timing import timed
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FAST = ["--warmup", "0", "--repeats", "1", "--no-progress"]
@@ -117,6 +117,7 @@ def test_results_and_bd_table(image_dir, tmp_path):
     assert "| **jpeg** (anchor) | +0.0 |" in text
     assert "toy (published)" in text
     assert "libwebp" in text
+    assert "timing: median of 1 after 0 warm-up" in text
 
 
 def test_cli_end_to_end_writes_all_outputs(image_dir, tmp_path):
@@ -170,18 +171,19 @@ def test_cli_empty_folder(tmp_path):
     assert "no images found" in result.output
 
 
-def test_timed_returns_result_and_median():
+def test_timed_keeps_the_last_result_and_runs_warmup_plus_repeats():
     values = iter([1, 2, 3, 4])
-    result, wall, cpu = timed(lambda: next(values), warmup=1, repeats=3)
-    assert result == 4
-    assert wall >= 0 and cpu >= 0
+    measured = timed(lambda: next(values), warmup=1, repeats=3)
+    assert measured.result == 4
+    assert measured.wall_s >= 0 and measured.cpu_s >= 0
+    assert measured.peak_bytes is None
 
 
-def test_peak_memory_sees_a_large_allocation():
+def test_timed_sees_the_peak_memory_of_a_large_allocation():
     import numpy as np
 
-    result, peak = peak_memory(lambda: float(np.ones(20_000_000).sum()))  # 160 MB
-    assert result == 20_000_000.0
-    if peak is None:
+    measured = timed(lambda: float(np.ones(20_000_000).sum()), 0, 1, measure_peak=True)  # 160 MB
+    assert measured.result == 20_000_000.0
+    if measured.peak_bytes is None:
         pytest.skip("kernel does not allow resetting the peak RSS")
-    assert 150e6 < peak < 400e6
+    assert 150e6 < measured.peak_bytes < 400e6

@@ -22,7 +22,7 @@ from ncodec.eval.images import find_images, load_rgb
 from ncodec.eval.metrics import bits_per_pixel, msssim, msssim_db, psnr
 from ncodec.eval.records import RecordStore, point_key
 from ncodec.eval.registry import cached_codec, resolve_codec
-from ncodec.eval.timing import configure_threads, peak_memory, timed
+from ncodec.eval.timing import configure_threads, timed
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,10 @@ class EvalRun:
 
 def measure_point(codec: Codec, image: np.ndarray, quality: float, timing: TimingSettings) -> dict:
     """Encode and decode one image at one quality; the rate is the real encoded size."""
-    data, encode_s, encode_cpu = timed(
-        lambda: codec.encode(image, quality), timing.warmup, timing.repeats
-    )
-    recon, decode_s, decode_cpu = timed(lambda: codec.decode(data), timing.warmup, timing.repeats)
-    _, decode_peak = peak_memory(lambda: codec.decode(data))
+    encoded = timed(lambda: codec.encode(image, quality), timing.warmup, timing.repeats)
+    data = encoded.result
+    decoded = timed(lambda: codec.decode(data), timing.warmup, timing.repeats, measure_peak=True)
+    recon = decoded.result
     if recon.shape != image.shape:
         raise InputError(f"{codec.spec} decoded shape {recon.shape}, expected {image.shape}")
     height, width = image.shape[:2]
@@ -68,11 +67,12 @@ def measure_point(codec: Codec, image: np.ndarray, quality: float, timing: Timin
         "psnr_rgb": psnr(image, recon),
         "ms_ssim_rgb": ms,
         "ms_ssim_db": msssim_db(ms),
-        "encoding_time_s": encode_s,
-        "decoding_time_s": decode_s,
-        "encoding_cpu_s": encode_cpu,
-        "decoding_cpu_s": decode_cpu,
-        "decode_peak_mem_bytes": decode_peak,
+        "encoding_time_s": encoded.wall_s,
+        "decoding_time_s": decoded.wall_s,
+        "encoding_cpu_s": encoded.cpu_s,
+        "decoding_cpu_s": decoded.cpu_s,
+        "decode_peak_mem_bytes": decoded.peak_bytes,
+        **asdict(timing),
     }
 
 
@@ -175,7 +175,7 @@ def run_evaluation(
     if not paths:
         raise InputError(f"{data_dir}: none of the images could be read")
 
-    store = RecordStore(out_dir, {"timing": asdict(timing), "machine": platform.node()}, fresh)
+    store = RecordStore(out_dir, {"threads": timing.threads, "machine": platform.node()}, fresh)
     done = store.done()
     tasks = []
     total = 0

@@ -17,7 +17,7 @@ from ncodec import __version__
 from ncodec.errors import InputError
 from ncodec.eval.aggregate import average_curves, complete_images
 from ncodec.eval.bdrate import BDResult, bd_quality, bd_rate
-from ncodec.eval.harness import EvalRun
+from ncodec.eval.harness import EvalRun, TimingSettings
 from ncodec.eval.reference import PUBLISHED_SUFFIX, has_msssim
 from ncodec.eval.timing import MEMORY_METHOD
 
@@ -76,6 +76,22 @@ def bd_rows(curves: dict[str, dict], anchor: str) -> list[BDRow]:
             )
         )
     return rows
+
+
+def timing_label(records: list[dict], spec: str, default: TimingSettings) -> str:
+    """How a codec's points were timed, e.g. "median of 3 after 1 warm-up" ("mixed: ..." when
+    a resumed run used different settings for some points)."""
+    kinds = sorted(
+        {
+            (r.get("warmup", default.warmup), r.get("repeats", default.repeats))
+            for r in records
+            if r["codec"] == spec
+        }
+    )
+    labels = [f"median of {repeats} after {warmup} warm-up" for warmup, repeats in kinds]
+    if len(labels) > 1:
+        return "mixed: " + "; ".join(labels)
+    return labels[0] if labels else "not measured"
 
 
 def machine_info() -> dict[str, object]:
@@ -147,6 +163,7 @@ def build_results(
                 "settings": c.settings,
                 "quality_meaning": c.quality_meaning,
                 "ladder": list(c.ladder),
+                "timing": timing_label(run.records, c.spec, run.timing),
             }
             for c in run.codecs
         },
@@ -207,8 +224,8 @@ def render_bd_markdown(results: dict, rows: list[BDRow]) -> str:
         f"Anchor: **{results['anchor']}**. Negative BD-rate = fewer bits than the anchor at equal "
         "quality; positive BD-PSNR = higher PSNR at equal rate. PCHIP interpolation, averaged "
         "over the overlapping interval shown (PSNR range for BD-rate, bpp range for BD-PSNR).",
-        f"Times: mean over images and quality points of the median of {timing['repeats']} runs "
-        f"after {timing['warmup']} warm-up, {timing['threads']} thread(s); CPU = process CPU "
+        "Times: mean over images and quality points of the per-point median (runs per codec "
+        f"listed below), {timing['threads']} thread(s); CPU = process CPU "
         "time (what the codec costs), wall = wall clock (inflated when the machine is shared). "
         "Published curves were timed on other hardware and are not shown.",
         "",
@@ -236,7 +253,7 @@ def render_bd_markdown(results: dict, rows: list[BDRow]) -> str:
         ladder = " ".join(f"{q:g}" for q in info["ladder"])
         lines.append(
             f"- `{spec}`: {info['version']}; {settings}; quality = {info['quality_meaning']}; "
-            f"ladder {ladder}"
+            f"ladder {ladder}; timing: {info['timing']}"
         )
     machine = results["machine"]
     lines += [

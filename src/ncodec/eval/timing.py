@@ -6,8 +6,9 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -36,20 +37,37 @@ def configure_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def timed(fn: Callable[[], T], warmup: int = 1, repeats: int = 3) -> tuple[T, float, float]:
-    """Run `fn` `warmup` times untimed, then `repeats` times; return the last result and the
+@dataclass(frozen=True)
+class Timed(Generic[T]):
+    """The result of a timed function and its medians; `peak_bytes` from the first timed run."""
+
+    result: T
+    wall_s: float
+    cpu_s: float
+    peak_bytes: int | None = None
+
+
+def timed(
+    fn: Callable[[], T], warmup: int = 1, repeats: int = 3, measure_peak: bool = False
+) -> Timed[T]:
+    """Run `fn` `warmup` times untimed, then `repeats` times; keep the last result and the
     medians of wall-clock seconds (time.perf_counter) and of process CPU seconds
-    (time.process_time: user + system time of all threads of this process)."""
+    (time.process_time: user + system time of all threads of this process). With
+    `measure_peak`, also the extra peak memory of the first timed run (see MEMORY_METHOD)."""
     result = None
     for _ in range(warmup):
         result = fn()
     wall, cpu = [], []
-    for _ in range(max(repeats, 1)):
+    peak = None
+    for index in range(max(repeats, 1)):
+        baseline = reset_peak_memory() if measure_peak and index == 0 else None
         start_wall, start_cpu = time.perf_counter(), time.process_time()
         result = fn()
         cpu.append(time.process_time() - start_cpu)
         wall.append(time.perf_counter() - start_wall)
-    return result, statistics.median(wall), statistics.median(cpu)  # type: ignore[return-value]
+        if baseline is not None:
+            peak = peak_memory_since(baseline)
+    return Timed(result, statistics.median(wall), statistics.median(cpu), peak)  # type: ignore[arg-type]
 
 
 def _status_kib(field: str) -> int | None:
@@ -63,16 +81,17 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
-def peak_memory(fn: Callable[[], T]) -> tuple[T, int | None]:
-    """Run `fn` once and return its result and the extra peak resident memory in bytes it needed
-    (see MEMORY_METHOD), or None where the kernel does not allow resetting the peak."""
+def reset_peak_memory() -> int | None:
+    """Reset the kernel's peak-RSS mark to the current RSS and return that RSS in KiB, or None
+    where this is not possible (non-Linux, restricted /proc)."""
     try:
-        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+        Path("/proc/self/clear_refs").write_text("5")
     except OSError:
-        return fn(), None
-    before = _status_kib("VmRSS")
-    result = fn()
+        return None
+    return _status_kib("VmRSS")
+
+
+def peak_memory_since(baseline_kib: int) -> int | None:
+    """Bytes by which the peak RSS rose above `baseline_kib` since `reset_peak_memory`."""
     peak = _status_kib("VmHWM")
-    if before is None or peak is None:
-        return result, None
-    return result, max(peak - before, 0) * 1024
+    return None if peak is None else max(peak - baseline_kib, 0) * 1024
