@@ -65,7 +65,8 @@ def _strict_json(value: object) -> object:
     type=int,
     default=1,
     show_default=True,
-    help="Images evaluated in parallel processes (timings then compete for CPU).",
+    help="Parallel worker processes, one (image, codec, quality) point each; CPU times stay "
+    "valid, wall times then compete for cores.",
 )
 @click.option(
     "--anchor",
@@ -118,7 +119,7 @@ def eval_command(
     codec_texts = split_codec_list(codecs if codecs is not None else _default_codecs())
     if reference_curves and not reference:
         raise InputError("--reference-curves needs --reference FILE")
-    names = split_codec_list(reference_curves) if reference_curves else None
+    names = split_codec_list(reference_curves, "--reference-curves") if reference_curves else None
     published = load_reference(reference, names) if reference else {}
     measured = [resolve_codec(text, max(threads, 1)).spec for text in codec_texts]
     anchor_name = choose_anchor(anchor, measured, list(published))

@@ -56,11 +56,11 @@ def parse_spec(text: str) -> CodecSpec:
     return CodecSpec(name, options, arg)
 
 
-def split_codec_list(text: str) -> list[str]:
-    """Split a comma-separated `--codecs` list, dropping blanks and duplicates, keeping order."""
+def split_codec_list(text: str, option: str = "--codecs") -> list[str]:
+    """Split a comma-separated list option, dropping blanks and duplicates, keeping order."""
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
-        raise InputError("--codecs is empty")
+        raise InputError(f"{option} is empty")
     return list(dict.fromkeys(items))
 
 
