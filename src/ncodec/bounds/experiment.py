@@ -1,0 +1,235 @@
+"""End-to-end bound experiments: sample a source, train upper and lower bounds, collect a result.
+
+Shared by the `ncodec bounds` command and the scripts in bench/. Results are plain dicts ready for
+`report.write_result`: curves are lists of {"distortion": MSE per dim, "rate_bits": bits per dim}.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from ncodec.bounds import exact
+from ncodec.bounds.codecs import codec_curve, mosaic
+from ncodec.bounds.lower import (
+    calibrate_cap,
+    evaluate_lower,
+    lower_envelope,
+    make_log_u,
+    train_lower,
+)
+from ncodec.bounds.sources import GaussianSource, PatchSource
+from ncodec.bounds.upper import evaluate_upper, linear_gaussian_model, mlp_model, train_upper
+from ncodec.errors import InputError
+
+
+@dataclass
+class Settings:
+    """Sample sizes and optimisation budgets (defaults: the committed Gaussian experiments)."""
+
+    seed: int = 0
+    train_samples: int = 100_000
+    heldout_samples: int = 1_000_000
+    upper_steps: int = 3000
+    upper_batch: int = 512
+    lower: bool = True
+    lower_steps: int = 300
+    lower_batch: int = 4096
+    lower_eval_samples: int = 100_000
+    progress: bool = True
+
+
+def _upper_and_lower(
+    train: np.ndarray,
+    heldout: np.ndarray,
+    lower_sets: tuple[np.ndarray, np.ndarray] | None,
+    lambdas: list[float],
+    settings: Settings,
+    model_factory,
+    lower_hidden: int = 0,
+) -> tuple[list, list]:
+    """Train one upper model and one dual function per λ; return upper points and dual lines."""
+    uppers, lines = [], []
+    for i, lam in enumerate(lambdas):
+        start = time.perf_counter()
+        model = train_upper(
+            model_factory(train),
+            train,
+            lam,
+            steps=settings.upper_steps,
+            batch=settings.upper_batch,
+            seed=settings.seed + i,
+            progress=settings.progress,
+        )
+        uppers.append(evaluate_upper(model, heldout, lam, time.perf_counter() - start))
+        if lower_sets is None:
+            continue
+        start = time.perf_counter()
+        calib, test = lower_sets
+        log_u = make_log_u(train, settings.lower_batch, hidden=lower_hidden)
+        log_u = train_lower(
+            log_u,
+            train,
+            lam,
+            steps=settings.lower_steps,
+            batch=settings.lower_batch,
+            seed=settings.seed + i,
+            progress=settings.progress,
+        )
+        log_u = calibrate_cap(log_u, calib, lam, settings.lower_batch)
+        lines.append(evaluate_lower(log_u, test, lam, time.perf_counter() - start))
+    return uppers, lines
+
+
+def gaussian_experiment(
+    variances: np.ndarray, distortions: list[float], settings: Settings
+) -> dict:
+    """Bounds for i.i.d. Gaussian vectors at target distortions (per dim), with exact R(D)."""
+    torch.manual_seed(settings.seed)
+    src = GaussianSource(variances)
+    d_max = exact.gaussian_max_distortion(src.variances)
+    for d in distortions:
+        exact.water_level(src.variances, d)  # raises InputError outside (0, D_max)
+    rng = np.random.default_rng(settings.seed)
+    train = src.sample(settings.train_samples, rng)
+    heldout = src.sample(settings.heldout_samples, rng)
+    lower_sets = None
+    if settings.lower:
+        lower_sets = (
+            src.sample(settings.lower_eval_samples, rng),
+            src.sample(settings.lower_eval_samples, rng),
+        )
+    lambdas = [exact.gaussian_slope_lambda(src.variances, d) for d in distortions]
+    start = time.perf_counter()
+    uppers, lines = _upper_and_lower(
+        train, heldout, lower_sets, lambdas, settings, linear_gaussian_model
+    )
+    grid = sorted({*distortions, *np.geomspace(min(distortions) / 2, d_max * 0.95, 40).tolist()})
+    grid = [d for d in grid if 0 < d < d_max]
+    upper_rows = []
+    for p in uppers:
+        row = p.as_dict()
+        if 0 < p.distortion < d_max:
+            r = exact.gaussian_rate(src.variances, p.distortion)
+            row["exact_rate_bits"] = r
+            row["gap_bits"] = p.rate_bits - r
+            row["gap_relative"] = (p.rate_bits - r) / r if r > 0 else None
+        upper_rows.append(row)
+    result = {
+        "source": {"kind": "gaussian", "dim": src.dim, "variances": src.variances.tolist()},
+        "distortion_scale": "source units",
+        "settings": asdict(settings),
+        "targets": distortions,
+        "exact": exact.gaussian_curve(src.variances, np.array(grid)),
+        "upper": upper_rows,
+        "lower": [],
+        "seconds": 0.0,
+    }
+    if lines:
+        result["lower"] = lower_envelope(lines, np.array(grid))
+        result["lower_lines"] = [line.as_dict() for line in lines]
+        result["lower_at_targets"] = []
+        for d in distortions:
+            lb = lower_envelope(lines, np.array([d]))[0]["rate_bits"]
+            r = exact.gaussian_rate(src.variances, d)
+            result["lower_at_targets"].append(
+                {
+                    "distortion": d,
+                    "rate_bits": lb,
+                    "exact_rate_bits": r,
+                    "gap_bits": r - lb,
+                    "gap_relative": (r - lb) / r,
+                }
+            )
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+PIXEL_SCALE = 255.0
+
+
+def _to_255(points: list[dict]) -> list[dict]:
+    """Convert distortions from the 0..1 pixel scale to the 0..255 scale (MSE × 255²)."""
+    out = []
+    for p in points:
+        q = dict(p)
+        q["distortion"] = p["distortion"] * PIXEL_SCALE**2
+        if "distortion_se" in q:
+            q["distortion_se"] = p["distortion_se"] * PIXEL_SCALE**2
+        out.append(q)
+    return out
+
+
+def patch_experiment(
+    train_dir: str,
+    test_dir: str,
+    patch: int,
+    gray: bool,
+    psnr_targets: list[float],
+    settings: Settings,
+    codecs: list[str],
+    latent_dim: int | None = None,
+) -> dict:
+    """Bounds for image patches: train on `train_dir`, measure on patches of `test_dir`.
+
+    λ per target follows the Gaussian slope λ = 1/(2·MSE) on the 0..1 scale; distortions in the
+    result are MSE per value on the 0..255 scale.
+    """
+    if not psnr_targets:
+        raise InputError("need at least one PSNR target")
+    torch.manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    train = PatchSource(train_dir, patch, gray).sample(settings.train_samples, rng)
+    test_src = PatchSource(test_dir, patch, gray)
+    heldout = test_src.sample(settings.heldout_samples, rng)
+    lower_sets = None
+    if settings.lower:
+        lower_sets = (
+            PatchSource(train_dir, patch, gray).sample(settings.lower_eval_samples, rng),
+            test_src.sample(settings.lower_eval_samples, rng),
+        )
+    dim = train.shape[1]
+    latent = latent_dim or dim
+    lambdas = [1.0 / (2.0 * 10 ** (-p / 10.0)) for p in psnr_targets]
+    start = time.perf_counter()
+    uppers, lines = _upper_and_lower(
+        train,
+        heldout,
+        lower_sets,
+        lambdas,
+        settings,
+        lambda data: mlp_model(data, latent),
+        lower_hidden=128,
+    )
+    upper = _to_255([p.as_dict() for p in uppers])
+    d_lo = min(p["distortion"] for p in upper) / 2 / PIXEL_SCALE**2
+    d_hi = max(p["distortion"] for p in upper) * 2 / PIXEL_SCALE**2
+    grid = np.geomspace(d_lo, d_hi, 40)
+    result = {
+        "source": {
+            "kind": "patches",
+            "train": str(train_dir),
+            "test": str(test_dir),
+            "patch": patch,
+            "gray": gray,
+            "dim": dim,
+            "latent_dim": latent,
+        },
+        "distortion_scale": "pixel values 0..255",
+        "settings": asdict(settings),
+        "psnr_targets": psnr_targets,
+        "exact": [],
+        "upper": upper,
+        "lower": _to_255(lower_envelope(lines, grid)) if lines else [],
+        "lower_lines": [line.as_dict() for line in lines],
+        "codecs": {},
+    }
+    img = mosaic(heldout[: min(len(heldout), 65536)], patch, gray)
+    for name in codecs:
+        result["codecs"][name] = codec_curve(name, img)
+    result["codec_mosaic_shape"] = list(img.shape)
+    result["seconds"] = time.perf_counter() - start
+    return result
