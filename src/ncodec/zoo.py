@@ -124,6 +124,19 @@ def _load_codec(path: str, mtime_ns: int) -> LearnedImageCodec:
     return LearnedImageCodec(model, arrays)
 
 
+def load_model_weights(path: Path) -> dict[str, torch.Tensor]:
+    """The float state dict stored in a weights file (for warm-starting training)."""
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise FormatError(f"cannot read model weights {path}: {err}") from err
+    return {
+        k[len("model.") :]: torch.from_numpy(v)
+        for k, v in tensors.items()
+        if k.startswith("model.")
+    }
+
+
 def load_codec(entry: ModelEntry) -> LearnedImageCodec:
     """The ready-to-code model of an installed entry (cached per file version)."""
     return _load_codec(str(entry.path), entry.path.stat().st_mtime_ns)

@@ -140,3 +140,74 @@ def test_cli_reports_bad_lambda_in_one_line(image_dir, tmp_path):
     assert result.output.strip().splitlines() == [
         "ncodec: error: lambda must be positive, got [-1.0]"
     ]
+
+
+def test_cli_passes_every_option_into_the_run(image_dir, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from ncodec.cli import main
+
+    out = tmp_path / "r"
+    result = CliRunner().invoke(
+        main,
+        [
+            "train",
+            "--model",
+            "factorized-prior",
+            "--lmbda",
+            "0.01,0.02",
+            "--data",
+            str(image_dir),
+            "--steps",
+            "1",
+            "--out",
+            str(out),
+            "--patch",
+            "64",
+            "--batch-size",
+            "1",
+            "--channels",
+            "8,12",
+            "--holdout",
+            "0",
+            "--precision",
+            "bf16",
+            "--lr",
+            "0.0003",
+            "--seed",
+            "7",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / "run.json").read_text())
+    assert (saved["precision"], saved["lr"], saved["seed"], saved["n"], saved["m"]) == (
+        "bf16",
+        0.0003,
+        7,
+        8,
+        12,
+    )
+
+
+def test_warm_start_from_shipped_weights(image_dir, tmp_path):
+    from ncodec.models import build_model
+    from ncodec.zoo import load_model_weights, save_model
+
+    cfg = {"n": 8, "m": 12, "lambdas": [0.01, 0.05]}
+    torch.manual_seed(3)
+    source = build_model("mean-scale-hyperprior", cfg)
+    weights = tmp_path / "w.safetensors"
+    save_model(weights, source, "mean-scale-hyperprior", cfg)
+    run = tmp_path / "warm"
+    train(config(image_dir, run, steps=12, init_from=str(weights), start_step=10, lr=1e-9))
+    state = torch.load(run / "checkpoint.pt", weights_only=False)
+    assert state["step"] == 12
+    loaded = load_model_weights(weights)
+    # Two steps at a negligible learning rate: the weights are (almost) the shipped ones
+    # (the density quantiles have their own learning rate and move).
+    for key, value in loaded.items():
+        if key.endswith("quantiles"):
+            continue
+        assert torch.allclose(state["model"][key], value, atol=1e-5), key

@@ -57,6 +57,19 @@ def _on_sigterm(signum, frame) -> None:
 @click.option("--checkpoint-minutes", type=float, default=5.0, show_default=True)
 @click.option("--threads", type=int, default=None, help="Torch CPU threads.")
 @click.option(
+    "--init-from",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Warm start from a weights file (fresh optimizer), e.g. weights/NAME.safetensors.",
+)
+@click.option(
+    "--start-step",
+    type=int,
+    default=0,
+    show_default=True,
+    help="With --init-from: the step the warm-started model had reached.",
+)
+@click.option(
     "--precision",
     type=click.Choice(["fp32", "bf16"]),
     default="fp32",
@@ -83,6 +96,8 @@ def train_command(
     checkpoint_minutes: float,
     threads: int | None,
     precision: str,
+    init_from: str | None,
+    start_step: int,
 ) -> None:
     """Train MODEL on random crops from DATA folders (never on the test set)."""
     if threads:
@@ -108,6 +123,9 @@ def train_command(
         holdout=holdout,
         val_every=val_every,
         checkpoint_minutes=checkpoint_minutes,
+        precision=precision,
+        init_from=init_from,
+        start_step=start_step,
     )
     if resume:
         saved = (

@@ -47,6 +47,8 @@ class TrainConfig:
     checkpoint_minutes: float = 5.0
     log_every: int = 20
     precision: str = "fp32"
+    init_from: str | None = None
+    start_step: int = 0
     extra: dict = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -115,6 +117,13 @@ def train(
     model = build_model(cfg.model, {"n": cfg.n, "m": cfg.m, "lambdas": cfg.lambdas}).to(device)
     optimizer = make_optimizer(model, cfg)
     step, elapsed = 0, 0.0
+    if cfg.init_from and not resume:
+        # Warm start from shipped weights (fresh optimizer), e.g. to continue a model whose
+        # training checkpoint was not kept; the step counter continues from `start_step`.
+        from ncodec.zoo import load_model_weights
+
+        model.load_state_dict(load_model_weights(Path(cfg.init_from)))
+        step = cfg.start_step
     if resume:
         state = load_checkpoint(ckpt_path)
         model.load_state_dict(state["model"])
