@@ -38,12 +38,14 @@ def _install_fake_api(monkeypatch: pytest.MonkeyPatch, ladder=(20, 60), fail_at=
     calls: list = []
 
     def compress_image(image: np.ndarray, model: str | None = None, quality: int = 75) -> bytes:
+        """Fake .ncz: magic, quality byte, JPEG bytes."""
         calls.append(("compress", model, quality))
         if fail_at is not None and quality == fail_at:
             raise RuntimeError("fake model failure")
         return MAGIC + bytes([quality]) + bytes(imagecodecs.jpeg8_encode(image, level=quality))
 
     def decompress_image(data: bytes) -> np.ndarray:
+        """Inverse of the fake compress_image."""
         assert data[:4] == MAGIC
         return imagecodecs.jpeg8_decode(data[5:])
 

@@ -30,6 +30,7 @@ def count_measurements(monkeypatch) -> list:
     original = harness.measure_point
 
     def counting(codec, image, quality, timing):
+        """measure_point that logs its calls."""
         calls.append((codec.spec, quality))
         return original(codec, image, quality, timing)
 
@@ -93,6 +94,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(image_dir, tmp_path, monkey
     done = []
 
     def interrupting(codec, image, quality, timing):
+        """measure_point that simulates Ctrl-C after two points."""
         if len(done) == 2:
             raise KeyboardInterrupt
         done.append(quality)
@@ -161,6 +163,7 @@ def test_parallel_jobs_give_the_same_files(image_dir, tmp_path):
     parallel = run(image_dir, tmp_path / "parallel", codecs=["jpeg:q=40"], jobs=2)
 
     def sizes(result):
+        """Comparable (image, bytes, PSNR) triples."""
         return sorted((r["image"], r["bytes"], r["psnr_rgb"]) for r in result.records)
 
     assert sizes(parallel) == sizes(serial)

@@ -41,6 +41,7 @@ def test_unknown_model_and_bad_quality(fake_api):
 
 def test_stub_api_gives_a_clear_error(monkeypatch):
     def stub() -> list[str]:
+        """What the API did before models existed."""
         raise NotImplementedError
 
     monkeypatch.setattr(api, "list_models", stub)

@@ -44,6 +44,7 @@ def _jpeg(spec: CodecSpec, threads: int) -> Codec:
     qrange = (1.0, 100.0)
 
     def encode(image: np.ndarray, quality: float) -> bytes:
+        """Encode an RGB image at `quality` into the bytes of a complete file."""
         return bytes(imagecodecs.jpeg8_encode(image, level=int(quality), optimize=True))
 
     return Codec(
@@ -64,6 +65,7 @@ def _jpeg2000(spec: CodecSpec, threads: int) -> Codec:
     qrange = (10.0, 80.0)
 
     def encode(image: np.ndarray, quality: float) -> bytes:
+        """Encode an RGB image at `quality` into the bytes of a complete file."""
         return bytes(imagecodecs.jpeg2k_encode(image, level=quality, numthreads=threads))
 
     return Codec(
@@ -85,6 +87,7 @@ def _webp(spec: CodecSpec, threads: int) -> Codec:
     qrange = (0.0, 100.0)
 
     def encode(image: np.ndarray, quality: float) -> bytes:
+        """Encode an RGB image at `quality` into the bytes of a complete file."""
         return bytes(
             imagecodecs.webp_encode(
                 image, level=quality, lossless=False, method=method, numthreads=threads
@@ -110,6 +113,7 @@ def _avif(spec: CodecSpec, threads: int) -> Codec:
     qrange = (0.0, 99.0)
 
     def encode(image: np.ndarray, quality: float) -> bytes:
+        """Encode an RGB image at `quality` into the bytes of a complete file."""
         return bytes(
             imagecodecs.avif_encode(
                 image, level=int(quality), speed=speed, pixelformat="444", numthreads=threads
@@ -135,6 +139,7 @@ def _jpegxl(spec: CodecSpec, threads: int) -> Codec:
     qrange = (1.0, 99.0)
 
     def encode(image: np.ndarray, quality: float) -> bytes:
+        """Encode an RGB image at `quality` into the bytes of a complete file."""
         return bytes(
             imagecodecs.jpegxl_encode(image, level=int(quality), effort=effort, numthreads=threads)
         )

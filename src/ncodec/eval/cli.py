@@ -125,6 +125,7 @@ def eval_command(
     anchor_name = choose_anchor(anchor, measured, list(published))
 
     def warn(message: str) -> None:
+        """Print a non-fatal problem (skipped image, failed point) to stderr."""
         click.echo(f"ncodec: warning: {message}", err=True)
 
     run = run_evaluation(

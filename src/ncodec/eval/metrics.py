@@ -38,6 +38,7 @@ def msssim(reference: np.ndarray, reconstruction: np.ndarray) -> float:
         return math.nan
 
     def to_tensor(img: np.ndarray) -> torch.Tensor:
+        """HxWx3 uint8 -> 1x3xHxW float tensor in [0, 255]."""
         return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].float()
 
     with torch.no_grad():

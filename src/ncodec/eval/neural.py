@@ -33,9 +33,11 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
         ladder = tuple(int(q) for q in api.quality_ladder(model))
 
     def encode(image: np.ndarray, quality: float) -> bytes:
+        """Encode to the bytes of a complete `.ncz` file."""
         return bytes(api.compress_image(image, model, int(quality)))
 
     def decode(data: bytes) -> np.ndarray:
+        """Decode `.ncz` bytes to HxWx3 uint8 RGB."""
         return np.ascontiguousarray(api.decompress_image(data), dtype=np.uint8)
 
     return Codec(

@@ -184,6 +184,7 @@ def _row_json(row: BDRow) -> dict:
     """A BD row as plain JSON (NaN for undefined deltas)."""
 
     def pack(result: BDResult | None) -> dict | None:
+        """A BD result as {value, overlap}."""
         if result is None:
             return None
         return {"value": result.value, "overlap": list(result.overlap) if result.overlap else None}
