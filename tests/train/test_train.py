@@ -211,3 +211,20 @@ def test_warm_start_from_shipped_weights(image_dir, tmp_path):
         if key.endswith("quantiles"):
             continue
         assert torch.allclose(state["model"][key], value, atol=1e-5), key
+
+
+def test_factorized_model_warm_starts_from_hyperprior_transforms(image_dir, tmp_path):
+    import json
+
+    from ncodec.models import build_model
+    from ncodec.zoo import save_model
+
+    cfg = {"n": 8, "m": 12, "lambdas": [0.01, 0.05]}
+    weights = tmp_path / "hp.safetensors"
+    save_model(weights, build_model("mean-scale-hyperprior", cfg), "mean-scale-hyperprior", cfg)
+    run = tmp_path / "fp"
+    train(config(image_dir, run, steps=1, model="factorized-prior", init_from=str(weights)))
+    report = json.loads((run / "init_from.json").read_text())
+    assert any(k.startswith("g_a.") for k in report["loaded"])
+    assert any(k.startswith("g_s.") for k in report["loaded"])
+    assert all(k.startswith("y_density.") for k in report["fresh"])

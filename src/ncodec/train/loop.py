@@ -122,7 +122,24 @@ def train(
         # training checkpoint was not kept; the step counter continues from `start_step`.
         from ncodec.zoo import load_model_weights
 
-        model.load_state_dict(load_model_weights(Path(cfg.init_from)))
+        loaded = load_model_weights(Path(cfg.init_from))
+        own = model.state_dict()
+        matching = {k: v for k, v in loaded.items() if k in own and own[k].shape == v.shape}
+        if not matching:
+            raise InputError(f"{cfg.init_from} shares no weights with a {cfg.model} model")
+        # Partial warm starts are allowed: e.g. a factorized-prior model can take the transforms
+        # and gains of a trained hyperprior and learn only its own density.
+        model.load_state_dict(matching, strict=False)
+        (out / "init_from.json").write_text(
+            json.dumps(
+                {
+                    "source": cfg.init_from,
+                    "loaded": sorted(matching),
+                    "fresh": sorted(set(own) - set(matching)),
+                },
+                indent=1,
+            )
+        )
         step = cfg.start_step
     if resume:
         state = load_checkpoint(ckpt_path)
