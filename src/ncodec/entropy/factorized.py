@@ -13,7 +13,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ncodec.coding import CdfTables, decode, encode, tables_from_cdf
 from ncodec.layers.bounds import lower_bound
+
+MAX_TABLE_SYMBOLS = 4096
 
 
 class FactorizedDensity(nn.Module):
@@ -108,3 +111,30 @@ class FactorizedDensity(nn.Module):
             return torch.sigmoid(module.logits_cdf(t))[:, 0, :].numpy()
         finally:
             self.float()
+
+    @torch.no_grad()
+    def build_tables(self) -> CdfTables:
+        """One integer table per channel (export time), support covering all but the tail mass."""
+        lower, upper = self.table_pmfs()
+        centre = (lower + upper) // 2
+        half = MAX_TABLE_SYMBOLS // 2 - 1
+        lower = np.maximum(lower, centre - half)
+        upper = np.minimum(upper, centre + half)
+        return tables_from_cdf(self.cdf_numpy, lower, upper)
+
+    @staticmethod
+    def compress(x: torch.Tensor, tables: CdfTables) -> bytes:
+        """Coding path: round x (B=1, C, H, W) and entropy-code it with the per-channel tables."""
+        symbols = torch.round(x).numpy().astype(np.int64)
+        return encode(symbols, channel_indexes(symbols.shape), tables)
+
+    @staticmethod
+    def decompress(data: bytes, tables: CdfTables, shape: tuple[int, ...]) -> torch.Tensor:
+        """Decode integer values of the given (1, C, H, W) shape, as float32."""
+        symbols = decode(data, channel_indexes(shape), tables)
+        return torch.from_numpy(symbols.astype(np.float32))
+
+
+def channel_indexes(shape: tuple[int, ...]) -> np.ndarray:
+    """Table index = channel, for a (1, C, H, W) latent."""
+    return np.broadcast_to(np.arange(shape[1], dtype=np.int32)[None, :, None, None], shape).copy()

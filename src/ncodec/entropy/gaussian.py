@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ncodec.coding import CdfTables, decode, encode, gaussian_tables
 from ncodec.layers.bounds import lower_bound
 
 SCALE_MIN = 0.11
@@ -53,3 +54,24 @@ class GaussianConditional(nn.Module):
         """Training path: (y + uniform noise, likelihoods of the noisy values)."""
         noisy = y + torch.empty_like(y).uniform_(-0.5, 0.5)
         return noisy, self.likelihood(noisy, means, scales)
+
+    @staticmethod
+    def build_tables(scale_table: np.ndarray) -> CdfTables:
+        """Zero-mean integer tables, one per scale of the table (export time)."""
+        return gaussian_tables(scale_table)
+
+    @staticmethod
+    def compress(
+        y: torch.Tensor, means: torch.Tensor, indexes: np.ndarray, tables: CdfTables
+    ) -> bytes:
+        """Coding path: code round(y - means) with the table each index picks."""
+        symbols = torch.round(y.double() - means.double()).numpy().astype(np.int64)
+        return encode(symbols, indexes, tables)
+
+    @staticmethod
+    def decompress(
+        data: bytes, means: torch.Tensor, indexes: np.ndarray, tables: CdfTables
+    ) -> torch.Tensor:
+        """Decoded symbols + means (float64; exact when means are fixed-point values)."""
+        symbols = decode(data, indexes, tables)
+        return torch.from_numpy(symbols.astype(np.float64)) + means.double()

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ncodec.coding import CdfTables, decode, encode, gaussian_tables, tables_from_cdf
-from ncodec.entropy import FactorizedDensity, default_scale_table
+from ncodec.coding import CdfTables
+from ncodec.entropy import FactorizedDensity, GaussianConditional, default_scale_table
 from ncodec.entropy.integer_network import (
     ACTIVATION_BITS,
     GAIN_BITS,
@@ -26,7 +26,6 @@ from ncodec.models.gains import GainUnits
 from ncodec.models.hyperprior import MeanScaleHyperprior
 
 QUALITIES = 100
-MAX_TABLE_SYMBOLS = 4096
 
 
 def quality_levels(levels: int) -> torch.Tensor:
@@ -43,16 +42,6 @@ def _gain_arrays(gains: GainUnits, prefix: str) -> dict[str, np.ndarray]:
     }
 
 
-def density_tables(density: FactorizedDensity) -> CdfTables:
-    """One integer table per channel from a learned density, support from its tail quantiles."""
-    lower, upper = density.table_pmfs()
-    centre = (lower + upper) // 2
-    half = MAX_TABLE_SYMBOLS // 2 - 1
-    lower = np.maximum(lower, centre - half)
-    upper = np.minimum(upper, centre + half)
-    return tables_from_cdf(density.cdf_numpy, lower, upper)
-
-
 def _prefixed(prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {f"{prefix}.{k}": v for k, v in arrays.items()}
 
@@ -64,13 +53,13 @@ def export_arrays(model: torch.nn.Module) -> dict[str, np.ndarray]:
     if isinstance(model, MeanScaleHyperprior):
         arrays.update(_gain_arrays(model.y_gains, "y"))
         arrays.update(_gain_arrays(model.z_gains, "z"))
-        arrays.update(_prefixed("z_tables", density_tables(model.z_density).to_arrays()))
+        arrays.update(_prefixed("z_tables", model.z_density.build_tables().to_arrays()))
         scales = default_scale_table()
         arrays["scale_table"] = scales
-        arrays.update(_prefixed("y_tables", gaussian_tables(scales).to_arrays()))
+        arrays.update(_prefixed("y_tables", GaussianConditional.build_tables(scales).to_arrays()))
     elif isinstance(model, FactorizedPrior):
         arrays.update(_gain_arrays(model.y_gains, "y"))
-        arrays.update(_prefixed("y_tables", density_tables(model.y_density).to_arrays()))
+        arrays.update(_prefixed("y_tables", model.y_density.build_tables().to_arrays()))
     else:
         raise InputError(f"cannot export {type(model).__name__}")
     return arrays
@@ -79,11 +68,6 @@ def export_arrays(model: torch.nn.Module) -> dict[str, np.ndarray]:
 def _tables(arrays: dict[str, np.ndarray], prefix: str) -> CdfTables:
     sub = {k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
     return CdfTables.from_arrays(sub)
-
-
-def _channel_indexes(shape: tuple[int, ...]) -> np.ndarray:
-    """Table index = channel, for a (1, C, H, W) latent."""
-    return np.broadcast_to(np.arange(shape[1], dtype=np.int32)[None, :, None, None], shape).copy()
 
 
 class LearnedImageCodec:
@@ -124,13 +108,14 @@ class LearnedImageCodec:
         return F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
 
     def _hyper_params(self, z_symbols: torch.Tensor, q: int) -> tuple[np.ndarray, torch.Tensor]:
-        """Scale-table indexes and gained means (fixed point) from hyper-latent symbols."""
+        """Scale-table indexes and gained means (exact fixed-point values, float64) from z."""
         out = self.hyper_synthesis(z_symbols, self.z_inverse_gain_fixed[q])
         means, scales = out.chunk(2, dim=1)
         gain = self.y_gain_fixed[q]
         means_fixed = apply_gain_fixed(means, gain)
         scales_fixed = apply_gain_fixed(scales, gain)
-        return scale_indexes(scales_fixed, self.scale_table), means_fixed
+        means = means_fixed * 2.0**-ACTIVATION_BITS
+        return scale_indexes(scales_fixed, self.scale_table), means
 
     @torch.no_grad()
     def compress(self, rgb: np.ndarray, quality: int) -> list[bytes]:
@@ -140,19 +125,12 @@ class LearnedImageCodec:
         y = self.model.g_a(x)
         y_gain = self.y_gain[q].view(1, -1, 1, 1)
         if isinstance(self.model, FactorizedPrior):
-            symbols = torch.round(y * y_gain).numpy().astype(np.int64)
-            return [encode(symbols, _channel_indexes(symbols.shape), self.y_tables)]
-        z = self.model.h_a(y) * self.z_gain[q].view(1, -1, 1, 1)
-        z_symbols = torch.round(z)
-        z_stream = encode(
-            z_symbols.numpy().astype(np.int64),
-            _channel_indexes(tuple(z_symbols.shape)),
-            self.z_tables,
-        )
-        indexes, means_fixed = self._hyper_params(z_symbols, q)
-        means = (means_fixed * 2.0**-ACTIVATION_BITS).float()
-        y_symbols = torch.round(y * y_gain - means).numpy().astype(np.int64)
-        return [z_stream, encode(y_symbols, indexes, self.y_tables)]
+            return [FactorizedDensity.compress(y * y_gain, self.y_tables)]
+        z_symbols = torch.round(self.model.h_a(y) * self.z_gain[q].view(1, -1, 1, 1))
+        z_stream = FactorizedDensity.compress(z_symbols, self.z_tables)
+        indexes, means = self._hyper_params(z_symbols, q)
+        y_stream = GaussianConditional.compress(y * y_gain, means, indexes, self.y_tables)
+        return [z_stream, y_stream]
 
     @torch.no_grad()
     def decompress(self, streams: list[bytes], height: int, width: int, quality: int) -> np.ndarray:
@@ -171,19 +149,12 @@ class LearnedImageCodec:
         )
         inverse = self.y_inverse_gain[q].view(1, -1, 1, 1)
         if isinstance(self.model, FactorizedPrior):
-            symbols = decode(streams[0], _channel_indexes(y_shape), self.y_tables)
-            y_hat = torch.from_numpy(symbols.astype(np.float32)) * inverse
+            y_hat = FactorizedDensity.decompress(streams[0], self.y_tables, y_shape) * inverse
         else:
-            n = self.z_gain.shape[1]
-            z_shape = (1, n, y_shape[2] // 4, y_shape[3] // 4)
-            z_symbols = decode(streams[0], _channel_indexes(z_shape), self.z_tables)
-            indexes, means_fixed = self._hyper_params(
-                torch.from_numpy(z_symbols.astype(np.float64)), q
-            )
-            y_symbols = decode(streams[1], indexes, self.y_tables)
-            y_gained = (
-                torch.from_numpy(y_symbols.astype(np.float64)) + means_fixed * 2.0**-ACTIVATION_BITS
-            )
+            z_shape = (1, self.z_gain.shape[1], y_shape[2] // 4, y_shape[3] // 4)
+            z_symbols = FactorizedDensity.decompress(streams[0], self.z_tables, z_shape)
+            indexes, means = self._hyper_params(z_symbols, q)
+            y_gained = GaussianConditional.decompress(streams[1], means, indexes, self.y_tables)
             y_hat = y_gained.float() * inverse
         x_hat = self.model.g_s(y_hat)[0, :, :height, :width]
         pixels = torch.round(x_hat.clamp(0, 1) * 255.0).to(torch.uint8)
