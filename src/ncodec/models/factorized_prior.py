@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-
 import torch
 from torch import nn
 
 from ncodec.entropy import FactorizedDensity
+from ncodec.models.config import CodecConfig
 from ncodec.models.gains import GainUnits
 from ncodec.models.quantize import full_precision, ste_round
 from ncodec.models.transforms import analysis_transform, synthesis_transform
-
-DEFAULT_LAMBDAS = (0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483)
-
-
-@dataclass
-class FactorizedPriorConfig:
-    """Architecture of a `FactorizedPrior`: channel widths and the trained rate levels."""
-
-    n: int = 128
-    m: int = 192
-    lambdas: tuple[float, ...] = field(default_factory=lambda: DEFAULT_LAMBDAS)
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "lambdas": list(self.lambdas)}
 
 
 class FactorizedPrior(nn.Module):
@@ -33,9 +18,9 @@ class FactorizedPrior(nn.Module):
     architecture = "factorized-prior"
     stride = 16
 
-    def __init__(self, config: FactorizedPriorConfig | None = None) -> None:
+    def __init__(self, config: CodecConfig | None = None) -> None:
         super().__init__()
-        self.config = config or FactorizedPriorConfig()
+        self.config = config or CodecConfig()
         n, m, levels = self.config.n, self.config.m, len(self.config.lambdas)
         self.g_a = analysis_transform(n, m)
         self.g_s = synthesis_transform(n, m)
@@ -54,3 +39,4 @@ class FactorizedPrior(nn.Module):
     def aux_loss(self) -> torch.Tensor:
         """Quantile loss of the factorized density (added to the main loss, same optimizer)."""
         return self.y_density.aux_loss()
+

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-
 import torch
 from torch import nn
 
 from ncodec.entropy import FactorizedDensity, GaussianConditional
+from ncodec.models.config import CodecConfig
 from ncodec.models.gains import GainUnits
 from ncodec.models.quantize import full_precision, ste_round
 from ncodec.models.transforms import (
@@ -17,20 +16,6 @@ from ncodec.models.transforms import (
     synthesis_transform,
 )
 
-DEFAULT_LAMBDAS = (0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483)
-
-
-@dataclass
-class HyperpriorConfig:
-    """Architecture of a `MeanScaleHyperprior`: channel widths and the trained rate levels."""
-
-    n: int = 128
-    m: int = 192
-    lambdas: tuple[float, ...] = field(default_factory=lambda: DEFAULT_LAMBDAS)
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "lambdas": list(self.lambdas)}
-
 
 class MeanScaleHyperprior(nn.Module):
     """x -> y = g_a(x) -> z = h_a(y); z coded with a factorized density, y with a Gaussian whose
@@ -39,9 +24,9 @@ class MeanScaleHyperprior(nn.Module):
     architecture = "mean-scale-hyperprior"
     stride = 64
 
-    def __init__(self, config: HyperpriorConfig | None = None) -> None:
+    def __init__(self, config: CodecConfig | None = None) -> None:
         super().__init__()
-        self.config = config or HyperpriorConfig()
+        self.config = config or CodecConfig()
         n, m, levels = self.config.n, self.config.m, len(self.config.lambdas)
         self.g_a = analysis_transform(n, m)
         self.g_s = synthesis_transform(n, m)
@@ -82,3 +67,4 @@ class MeanScaleHyperprior(nn.Module):
     def aux_loss(self) -> torch.Tensor:
         """Quantile loss of the factorized density (added to the main loss, same optimizer)."""
         return self.z_density.aux_loss()
+

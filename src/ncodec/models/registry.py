@@ -5,12 +5,13 @@ from __future__ import annotations
 from torch import nn
 
 from ncodec.errors import ModelNotFoundError
-from ncodec.models.factorized_prior import FactorizedPrior, FactorizedPriorConfig
-from ncodec.models.hyperprior import HyperpriorConfig, MeanScaleHyperprior
+from ncodec.models.config import CodecConfig
+from ncodec.models.factorized_prior import FactorizedPrior
+from ncodec.models.hyperprior import MeanScaleHyperprior
 
 ARCHITECTURES = {
-    MeanScaleHyperprior.architecture: (MeanScaleHyperprior, HyperpriorConfig),
-    FactorizedPrior.architecture: (FactorizedPrior, FactorizedPriorConfig),
+    MeanScaleHyperprior.architecture: (MeanScaleHyperprior, CodecConfig),
+    FactorizedPrior.architecture: (FactorizedPrior, CodecConfig),
 }
 
 
