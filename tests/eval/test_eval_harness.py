@@ -174,3 +174,16 @@ def test_bad_numbers_of_threads_or_jobs(image_dir, tmp_path):
         run(image_dir, tmp_path / "out", jobs=0)
     with pytest.raises(InputError, match="--threads"):
         run(image_dir, tmp_path / "out", timing=TimingSettings(threads=0))
+
+
+def test_timing_images_times_only_the_first_images(image_dir, tmp_path):
+    from ncodec.eval.aggregate import average_curves
+
+    careful = TimingSettings(warmup=1, repeats=2)
+    result = run(image_dir, tmp_path / "out", codecs=["jpeg:q=50"], timing=careful, timing_images=1)
+    settings = {r["image"]: (r["warmup"], r["repeats"]) for r in result.records}
+    assert settings == {"a.png": (1, 2), "b.png": (0, 1)}
+    curve = average_curves(result.records, result.codecs, result.images)["jpeg"]
+    timed_a = next(r for r in result.records if r["image"] == "a.png")
+    assert curve["decoding_cpu_s"] == [timed_a["decoding_cpu_s"]]  # b.png is not in the mean
+    assert curve["bpp"] == [sum(r["bpp"] for r in result.records) / 2]  # but is in the R-D mean

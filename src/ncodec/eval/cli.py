@@ -89,6 +89,13 @@ def _strict_json(value: object) -> object:
 @click.option(
     "--repeats", type=int, default=3, show_default=True, help="Timed runs; the median is kept."
 )
+@click.option(
+    "--timing-images",
+    type=int,
+    default=None,
+    help="Time (warm-up + repeats) only the first N images; the others are coded once and "
+    "left out of the time averages. Default: all.",
+)
 @click.option("--fresh", is_flag=True, help="Discard the records in --out and start over.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 def eval_command(
@@ -102,6 +109,7 @@ def eval_command(
     reference_curves: str | None,
     warmup: int,
     repeats: int,
+    timing_images: int | None,
     fresh: bool,
     no_progress: bool,
 ) -> None:
@@ -137,6 +145,7 @@ def eval_command(
         fresh=fresh,
         progress=not no_progress,
         warn=warn,
+        timing_images=timing_images,
     )
     results, rows = build_results(run, anchor_name, published)
     (out_dir / "results.json").write_text(json.dumps(_strict_json(results), indent=1) + "\n")

@@ -119,32 +119,31 @@ def _init_worker(threads: int) -> None:
     configure_threads(threads)
 
 
-def _run_packed(task: tuple[str, str, list[float], TimingSettings]) -> list[dict]:
+Task = tuple[str, str, list[float], TimingSettings]  # image path, codec spec, qualities, timing
+
+
+def _run_packed(task: Task) -> list[dict]:
     """`run_task` on one tuple (what Pool.imap_unordered hands a worker)."""
     return run_task(*task)
 
 
-def _execute(
-    tasks: list[tuple[str, str, list[float]]],
-    timing: TimingSettings,
-    jobs: int,
-) -> Iterator[dict]:
+def _execute(tasks: list[Task], threads: int, jobs: int) -> Iterator[dict]:
     """Yield records of all tasks, in this process or in `jobs` spawned worker processes."""
     if jobs <= 1:
-        for image_path, codec_text, qualities in tasks:
-            yield from iter_task(image_path, codec_text, qualities, timing)
+        for task in tasks:
+            yield from iter_task(*task)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process holding torch threads
     # Workers inherit an ignored SIGINT from the start (a Ctrl-C reaches the whole process group);
     # the parent alone handles it, and leaving the block terminates the workers at once.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        pool = context.Pool(jobs, initializer=_init_worker, initargs=(timing.threads,))
+        pool = context.Pool(jobs, initializer=_init_worker, initargs=(threads,))
     finally:
         signal.signal(signal.SIGINT, previous)
     with pool:
         # One point per work item: finer progress, and an interrupt loses at most `jobs` points.
-        packed = [(path, text, [q], timing) for path, text, qualities in tasks for q in qualities]
+        packed = [(path, text, [q], how) for path, text, qualities, how in tasks for q in qualities]
         for records in pool.imap_unordered(_run_packed, packed):
             yield from records
 
@@ -158,11 +157,18 @@ def run_evaluation(
     fresh: bool = False,
     progress: bool = True,
     warn: Callable[[str], None] | None = None,
+    timing_images: int | None = None,
 ) -> EvalRun:
-    """Measure every codec at every ladder quality on every readable image in `data_dir`."""
+    """Measure every codec at every ladder quality on every readable image in `data_dir`.
+
+    With `timing_images=N`, only the first N images (by name) are timed with `timing`; the
+    others are encoded and decoded once (warm-up 0, repeats 1), which the records say.
+    """
     timing = timing or TimingSettings()
     if timing.threads < 1 or jobs < 1 or timing.repeats < 1 or timing.warmup < 0:
         raise InputError("--threads, --jobs and --repeats must be >= 1, --warmup >= 0")
+    if timing_images is not None and timing_images < 0:
+        raise InputError("--timing-images must be >= 0")
     configure_threads(timing.threads)
     codecs = [resolve_codec(text, timing.threads) for text in codec_texts]
     specs = [c.spec for c in codecs]
@@ -177,14 +183,16 @@ def run_evaluation(
 
     store = RecordStore(out_dir, {"threads": timing.threads, "machine": platform.node()}, fresh)
     done = store.done()
-    tasks = []
+    once = TimingSettings(threads=timing.threads, warmup=0, repeats=1)
+    tasks: list[Task] = []
     total = 0
-    for path in paths:
+    for index, path in enumerate(paths):
+        how = timing if timing_images is None or index < timing_images else once
         for text, codec in zip(codec_texts, codecs, strict=True):
             todo = [q for q in codec.ladder if (path.name, codec.spec, float(q)) not in done]
             total += len(codec.ladder)
             if todo:
-                tasks.append((str(path), text, todo))
+                tasks.append((str(path), text, todo, how))
     failures: list[dict] = []
     with tqdm(
         total=total,
@@ -194,7 +202,7 @@ def run_evaluation(
         desc="eval",
         dynamic_ncols=True,
     ) as bar:
-        for record in _execute(tasks, timing, jobs):
+        for record in _execute(tasks, timing.threads, jobs):
             if "error" in record:
                 failures.append(record)
                 if warn:

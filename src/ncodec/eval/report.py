@@ -15,9 +15,9 @@ import torch
 
 from ncodec import __version__
 from ncodec.errors import InputError
-from ncodec.eval.aggregate import average_curves, complete_images
+from ncodec.eval.aggregate import average_curves, complete_images, timed_images
 from ncodec.eval.bdrate import BDResult, bd_quality, bd_rate
-from ncodec.eval.harness import EvalRun, TimingSettings
+from ncodec.eval.harness import EvalRun
 from ncodec.eval.reference import PUBLISHED_SUFFIX, has_msssim
 from ncodec.eval.timing import MEMORY_METHOD
 
@@ -78,20 +78,16 @@ def bd_rows(curves: dict[str, dict], anchor: str) -> list[BDRow]:
     return rows
 
 
-def timing_label(records: list[dict], spec: str, default: TimingSettings) -> str:
-    """How a codec's points were timed, e.g. "median of 3 after 1 warm-up" ("mixed: ..." when
-    a resumed run used different settings for some points)."""
-    kinds = sorted(
-        {
-            (r.get("warmup", default.warmup), r.get("repeats", default.repeats))
-            for r in records
-            if r["codec"] == spec
-        }
-    )
-    labels = [f"median of {repeats} after {warmup} warm-up" for warmup, repeats in kinds]
-    if len(labels) > 1:
-        return "mixed: " + "; ".join(labels)
-    return labels[0] if labels else "not measured"
+def timing_label(records: list[dict], spec: str, images: list[str]) -> str:
+    """How a codec's reported times were taken, e.g. "median of 3 after 1 warm-up, 9 of 24
+    images" (the other images were coded once and are not in the time averages)."""
+    (repeats, warmup), timed = timed_images(records, spec, images)
+    if not timed:
+        return "not measured"
+    label = f"median of {repeats} after {warmup} warm-up"
+    if len(timed) < len(images):
+        label += f", {len(timed)} of {len(images)} images ({', '.join(timed)})"
+    return label
 
 
 def machine_info() -> dict[str, object]:
@@ -163,7 +159,7 @@ def build_results(
                 "settings": c.settings,
                 "quality_meaning": c.quality_meaning,
                 "ladder": list(c.ladder),
-                "timing": timing_label(run.records, c.spec, run.timing),
+                "timing": timing_label(run.records, c.spec, images),
             }
             for c in run.codecs
         },
