@@ -187,3 +187,20 @@ def test_timing_images_times_only_the_first_images(image_dir, tmp_path):
     timed_a = next(r for r in result.records if r["image"] == "a.png")
     assert curve["decoding_cpu_s"] == [timed_a["decoding_cpu_s"]]  # b.png is not in the mean
     assert curve["bpp"] == [sum(r["bpp"] for r in result.records) / 2]  # but is in the R-D mean
+
+
+def test_points_of_retrained_weights_are_measured_again(image_dir, tmp_path, fake_api, monkeypatch):
+    from ncodec.eval import neural
+
+    fake_api(ladder=(20,))
+    monkeypatch.setattr(neural, "_weights_tag", lambda model: ", weights aaaa")
+    out = tmp_path / "out"
+    first = run(image_dir, out, codecs=["ncodec"])
+    assert {r["version"] for r in first.records} == {"ncodec 0.1.0 (fake, weights aaaa)"}
+    monkeypatch.setattr(neural, "_weights_tag", lambda model: ", weights bbbb")
+    calls = count_measurements(monkeypatch)
+    warnings: list[str] = []
+    second = run(image_dir, out, codecs=["ncodec"], warn=warnings.append)
+    assert len(calls) == 2
+    assert {r["version"] for r in second.records} == {"ncodec 0.1.0 (fake, weights bbbb)"}
+    assert any("other codec versions" in w for w in warnings)

@@ -21,7 +21,7 @@ from ncodec.eval.codec import Codec
 from ncodec.eval.images import find_images, load_rgb
 from ncodec.eval.metrics import bits_per_pixel, msssim, msssim_db, psnr
 from ncodec.eval.records import RecordStore, point_key
-from ncodec.eval.registry import cached_codec, resolve_codec
+from ncodec.eval.registry import resolve_codec
 from ncodec.eval.timing import configure_threads, timed
 
 
@@ -80,8 +80,17 @@ def iter_task(
     image_path: str, codec_text: str, qualities: list[float], timing: TimingSettings
 ) -> Iterator[dict]:
     """Measure one image with one codec at the given qualities; failures become error records."""
-    codec = cached_codec(codec_text, timing.threads)
-    base = {"image": Path(image_path).name, "codec": codec.spec}
+    try:
+        codec = resolve_codec(codec_text, timing.threads)  # cheap; never stale (new weights)
+    except NcodecError as err:
+        yield {
+            "image": Path(image_path).name,
+            "codec": codec_text,
+            "quality": None,
+            "error": str(err),
+        }
+        return
+    base = {"image": Path(image_path).name, "codec": codec.spec, "version": codec.version}
     try:
         image = load_rgb(Path(image_path))
     except NcodecError as err:
@@ -182,7 +191,17 @@ def run_evaluation(
         raise InputError(f"{data_dir}: none of the images could be read")
 
     store = RecordStore(out_dir, {"threads": timing.threads, "machine": platform.node()}, fresh)
-    done = store.done()
+    versions = {c.spec: c.version for c in codecs}
+
+    def current(record: dict) -> bool:
+        """False for a record of another version of the codec (e.g. retrained weights)."""
+        return record.get("version", versions.get(record["codec"])) == versions.get(record["codec"])
+
+    stored = store.load()
+    done = {point_key(r) for r in stored if current(r)}
+    stale = sum(1 for r in stored if not current(r))
+    if stale and warn:
+        warn(f"ignoring {stale} stored point(s) of other codec versions; they are measured again")
     once = TimingSettings(threads=timing.threads, warmup=0, repeats=1)
     tasks: list[Task] = []
     total = 0
@@ -216,7 +235,7 @@ def run_evaluation(
             bar.update(1)
 
     wanted = {(p.name, c.spec, float(q)) for p in paths for c in codecs for q in c.ladder}
-    records = [r for r in store.load() if point_key(r) in wanted]
+    records = [r for r in store.load() if point_key(r) in wanted and current(r)]
     return EvalRun(
         data_dir=data_dir,
         codecs=codecs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ncodec import __version__, api
-from ncodec.errors import InputError, ModelNotFoundError
+from ncodec.errors import InputError, ModelNotFoundError, NcodecError
 from ncodec.eval.codec import Codec, CodecSpec, check_known_options, parse_ladder
 
 QUALITY_RANGE = (1.0, 100.0)
@@ -17,6 +17,16 @@ def _installed_models() -> list[str]:
         return list(api.list_models())
     except NotImplementedError:
         raise InputError("ncodec models are not available yet (ncodec.api is a stub)") from None
+
+
+def _weights_tag(model: str) -> str:
+    """`, weights <hash>` of an installed model, so results of retrained weights never mix."""
+    from ncodec.zoo import find_model
+
+    try:
+        return f", weights {find_model(model).weights_hash[:16]}"
+    except (NcodecError, OSError):
+        return ""
 
 
 def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
@@ -46,7 +56,7 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
         decode=decode,
         ladder=ladder,
         quality_range=QUALITY_RANGE,
-        version=f"ncodec {__version__} ({model})",
+        version=f"ncodec {__version__} ({model}{_weights_tag(model)})",
         settings={"model": model, "threads": threads, "device": "cpu"},
         quality_meaning="ncodec quality 1..100",
     )

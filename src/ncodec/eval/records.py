@@ -67,10 +67,6 @@ class RecordStore:
                 records.append(record)
         return records
 
-    def done(self) -> set[PointKey]:
-        """Keys of the measurements already on disk (skipped when resuming)."""
-        return {point_key(r) for r in self.load()}
-
     def append(self, record: dict) -> None:
         """Write one record as a line and flush it, so an interrupt loses at most that line."""
         with self.path.open("a") as fh:

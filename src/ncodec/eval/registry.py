@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from ncodec.errors import InputError
 from ncodec.eval.classical import CLASSICAL_CODECS
 from ncodec.eval.codec import Codec, parse_spec, split_codec_list
@@ -24,12 +22,6 @@ def resolve_codec(text: str, threads: int = 1) -> Codec:
     if spec.arg is not None:
         raise InputError(f"{spec.name}: unexpected argument {spec.arg!r} (use key=value)")
     return factory(spec, threads)
-
-
-@cache
-def cached_codec(text: str, threads: int) -> Codec:
-    """`resolve_codec` memoised per process (worker processes resolve each spec once)."""
-    return resolve_codec(text, threads)
 
 
 def resolve_codec_list(text: str, threads: int = 1) -> list[Codec]:
