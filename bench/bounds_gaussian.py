@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--no-lower", action="store_true")
+    parser.add_argument("--diagonal", action="store_true", help="diagonal linear maps (large dim)")
     parser.add_argument("--lower-steps", type=int, default=300)
     parser.add_argument("--lower-batch", type=int, default=4096)
     parser.add_argument("--lower-eval", type=int, default=100_000)
@@ -54,6 +55,7 @@ def main() -> None:
         lower_steps=args.lower_steps,
         lower_batch=args.lower_batch,
         lower_eval_samples=args.lower_eval,
+        diagonal=args.diagonal,
         progress=False,
     )
     wall = time.perf_counter()

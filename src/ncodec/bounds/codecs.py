@@ -110,3 +110,41 @@ def learned_codec_curve(img: np.ndarray) -> list[dict]:
             }
         )
     return points
+
+
+def eval_record_curves(path: str, channels: int = 3) -> dict[str, list[dict]]:
+    """Full-image Kodak curves from `ncodec eval` records (JSONL), per value on the 0..255 scale.
+
+    Per codec and quality: rate = mean bpp / channels, distortion = mean over images of the RGB
+    MSE recovered from PSNR (MSE = 255² · 10^(-PSNR/10)).
+    """
+    import json
+    from collections import defaultdict
+    from pathlib import Path
+
+    groups: dict[tuple[str, object], list[tuple[float, float]]] = defaultdict(list)
+    try:
+        lines = Path(path).read_text().splitlines()
+        for line in lines:
+            if line.strip():
+                rec = json.loads(line)
+                mse = 255.0**2 * 10 ** (-float(rec["psnr_rgb"]) / 10.0)
+                groups[(rec["codec"], rec.get("quality"))].append((float(rec["bpp"]), mse))
+    except (OSError, ValueError, KeyError) as err:
+        raise InputError(f"cannot read eval records {path}: {err}") from err
+    complete = max((len(v) for v in groups.values()), default=0)  # skip partial qualities
+    curves: dict[str, list[dict]] = defaultdict(list)
+    for (codec, quality), vals in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        if len(vals) < complete:
+            continue
+        bpp = float(np.mean([v[0] for v in vals]))
+        mse = float(np.mean([v[1] for v in vals]))
+        curves[f"{codec} (full Kodak images)"].append(
+            {
+                "distortion": mse,
+                "rate_bits": bpp / channels,
+                "quality": quality,
+                "images": len(vals),
+            }
+        )
+    return dict(curves)

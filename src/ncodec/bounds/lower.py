@@ -150,7 +150,7 @@ def train_lower(
     bar = tqdm(range(steps), desc=f"lower λ={lam:.3g}", disable=not progress, leave=False)
     for step in bar:
         idx = torch.randint(0, data.shape[0], (min(batch, data.shape[0]),), generator=gen)
-        loss = -dual_estimate(log_u, data[idx], lam, starts=16, iters=10, seed=seed + step)
+        loss = -dual_estimate(log_u, data[idx], lam, starts=32, iters=15, seed=seed + step)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

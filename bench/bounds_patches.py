@@ -1,0 +1,125 @@
+"""Natural-image patches: R(D) bounds next to codecs on the same patches (docs/results/bounds/).
+
+Trains on patches from --train (never Kodak), measures bounds and codecs on patches of --test.
+Usage: nice -n 10 python bench/bounds_patches.py --train /work/shared/data/train \
+           --test /work/shared/data/kodak [--eval-records docs/results/kodak/records.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ncodec.bounds.codecs import eval_record_curves
+from ncodec.bounds.experiment import Settings, patch_experiment
+from ncodec.bounds.report import write_result
+
+
+def psnr(mse: float) -> float:
+    """PSNR in dB on the 0..255 scale."""
+    return 10.0 * np.log10(255.0**2 / mse)
+
+
+def psnr_at_rate(points: list[dict], rate: float) -> float | None:
+    """PSNR of a curve at `rate` by linear interpolation in (rate, PSNR); None outside it."""
+    pts = sorted(points, key=lambda p: p["rate_bits"])
+    rates = [p["rate_bits"] for p in pts]
+    if not pts or rate < rates[0] or rate > rates[-1]:
+        return None
+    return float(np.interp(rate, rates, [psnr(p["distortion"]) for p in pts]))
+
+
+def gap_table(result: dict) -> list[dict]:
+    """For each codec, dB below the upper bound (and above the lower bound) at the bound's rates."""
+    rows = []
+    for name, curve in result["codecs"].items():
+        for point in result["upper"]:
+            rate = point["rate_bits"]
+            codec_db = psnr_at_rate(curve, rate)
+            lower_db = psnr_at_rate(result["lower"], rate) if result["lower"] else None
+            if codec_db is None:
+                continue
+            rows.append(
+                {
+                    "codec": name,
+                    "rate_bits": rate,
+                    "codec_psnr": codec_db,
+                    "upper_bound_psnr": psnr(point["distortion"]),
+                    "db_below_upper_bound": psnr(point["distortion"]) - codec_db,
+                    "lower_bound_psnr_limit": lower_db,
+                }
+            )
+    return rows
+
+
+def main() -> None:
+    """Run the patch experiment and write JSON, plot and a gap table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--test", required=True)
+    parser.add_argument("--patch", type=int, default=4)
+    parser.add_argument("--gray", action="store_true", help="gray patches (default RGB)")
+    parser.add_argument("--psnr", default="22,26,30,34,38")
+    parser.add_argument("--codecs", default="jpeg,webp,avif,jpegxl")
+    parser.add_argument("--eval-records", help="ncodec eval records.jsonl for full-image curves")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--train-samples", type=int, default=100_000)
+    parser.add_argument("--heldout", type=int, default=65_536)
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--lower-steps", type=int, default=150)
+    parser.add_argument("--lower-batch", type=int, default=4096)
+    parser.add_argument("--lower-eval", type=int, default=50_000)
+    parser.add_argument("--no-lower", action="store_true")
+    parser.add_argument("--out", default="docs/results/bounds/patches.json")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    settings = Settings(
+        seed=args.seed,
+        train_samples=args.train_samples,
+        heldout_samples=args.heldout,
+        upper_steps=args.steps,
+        lower=not args.no_lower,
+        lower_steps=args.lower_steps,
+        lower_batch=args.lower_batch,
+        lower_eval_samples=args.lower_eval,
+        progress=False,
+    )
+    codecs = [c for c in args.codecs.split(",") if c]
+    wall = time.perf_counter()
+    result = patch_experiment(
+        args.train,
+        args.test,
+        args.patch,
+        args.gray,
+        [float(v) for v in args.psnr.split(",")],
+        settings,
+        codecs,
+    )
+    if args.eval_records:
+        result["codecs"].update(eval_record_curves(args.eval_records, 1 if args.gray else 3))
+    result["gaps"] = gap_table(result)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["wall_seconds"] = time.perf_counter() - wall
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    kind = "gray" if args.gray else "RGB"
+    title = (
+        f"{args.patch}x{args.patch} {kind} patches (train: {Path(args.train).name}, test: Kodak)"
+    )
+    out = write_result(result, args.out, title, force=True)
+    print(f"wrote {out}: wall {result['wall_seconds']:.0f} s, cpu {result['cpu_seconds']:.0f} s")
+    for p in result["upper"]:
+        print(f"upper R={p['rate_bits']:.3f} bits/dim PSNR={psnr(p['distortion']):.2f} dB")
+    for row in result["gaps"]:
+        print(
+            f"{row['codec']}: R={row['rate_bits']:.3f} codec {row['codec_psnr']:.2f} dB, "
+            f"{row['db_below_upper_bound']:.2f} dB below upper bound"
+        )
+
+
+if __name__ == "__main__":
+    main()
