@@ -194,10 +194,12 @@ def run_evaluation(
     versions = {c.spec: c.version for c in codecs}
 
     def current(record: dict) -> bool:
-        """False for a record of another version of the codec (e.g. retrained weights)."""
-        return record.get("version", versions.get(record["codec"])) == versions.get(record["codec"])
+        """False for a record of another version of a codec of this run (e.g. retrained
+        weights); records without a version predate versioning and count as current."""
+        expected = versions.get(record["codec"])
+        return expected is not None and record.get("version", expected) == expected
 
-    stored = store.load()
+    stored = [r for r in store.load() if r["codec"] in versions]
     done = {point_key(r) for r in stored if current(r)}
     stale = sum(1 for r in stored if not current(r))
     if stale and warn:
