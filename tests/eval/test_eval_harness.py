@@ -209,3 +209,22 @@ def test_points_of_retrained_weights_are_measured_again(image_dir, tmp_path, fak
     warnings.clear()
     run(image_dir, out, codecs=["jpeg:q=50"], warn=warnings.append)
     assert warnings == []  # records of codecs outside this run are neither stale nor touched
+
+
+def test_report_only_measures_nothing_and_keeps_stored_versions(
+    image_dir, tmp_path, fake_api, monkeypatch
+):
+    from ncodec.eval import neural
+
+    fake_api(ladder=(20,))
+    monkeypatch.setattr(neural, "_weights_tag", lambda model: ", weights aaaa")
+    out = tmp_path / "out"
+    run(image_dir, out, codecs=["ncodec"])
+    monkeypatch.setattr(neural, "_weights_tag", lambda model: ", weights bbbb")
+    calls = count_measurements(monkeypatch)
+    result = run(image_dir, out, codecs=["ncodec", "jpeg:q=50"], report_only=True)
+    assert calls == []
+    assert len(result.records) == 2
+    assert result.codecs[0].version == "ncodec 0.1.0 (fake, weights aaaa)"
+    with pytest.raises(InputError, match="contradict"):
+        run(image_dir, out, codecs=["ncodec"], report_only=True, fresh=True)

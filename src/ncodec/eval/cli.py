@@ -96,6 +96,11 @@ def _strict_json(value: object) -> object:
     help="Time (warm-up + repeats) only the first N images; the others are coded once and "
     "left out of the time averages. Default: all.",
 )
+@click.option(
+    "--report-only",
+    is_flag=True,
+    help="Measure nothing: rewrite the reports from the records already in --out.",
+)
 @click.option("--fresh", is_flag=True, help="Discard the records in --out and start over.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 def eval_command(
@@ -110,6 +115,7 @@ def eval_command(
     warmup: int,
     repeats: int,
     timing_images: int | None,
+    report_only: bool,
     fresh: bool,
     no_progress: bool,
 ) -> None:
@@ -146,6 +152,7 @@ def eval_command(
         progress=not no_progress,
         warn=warn,
         timing_images=timing_images,
+        report_only=report_only,
     )
     results, rows = build_results(run, anchor_name, published)
     (out_dir / "results.json").write_text(json.dumps(_strict_json(results), indent=1) + "\n")

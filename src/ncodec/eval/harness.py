@@ -10,7 +10,7 @@ import multiprocessing
 import platform
 import signal
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -157,6 +157,16 @@ def _execute(tasks: list[Task], threads: int, jobs: int) -> Iterator[dict]:
             yield from records
 
 
+def _as_stored(codecs: list[Codec], records: list[dict]) -> list[Codec]:
+    """The codecs with the version of their last stored record (for reports of stored runs,
+    e.g. after the weights on disk have changed)."""
+    latest: dict[str, str] = {}
+    for record in records:
+        if "version" in record:
+            latest[record["codec"]] = record["version"]
+    return [replace(c, version=latest.get(c.spec, c.version)) for c in codecs]
+
+
 def run_evaluation(
     data_dir: Path,
     codec_texts: list[str],
@@ -167,15 +177,20 @@ def run_evaluation(
     progress: bool = True,
     warn: Callable[[str], None] | None = None,
     timing_images: int | None = None,
+    report_only: bool = False,
 ) -> EvalRun:
     """Measure every codec at every ladder quality on every readable image in `data_dir`.
 
     With `timing_images=N`, only the first N images (by name) are timed with `timing`; the
     others are encoded and decoded once (warm-up 0, repeats 1), which the records say.
+    With `report_only`, nothing is measured: the stored records (of the codec version stored
+    last) are returned as they are.
     """
     timing = timing or TimingSettings()
     if timing.threads < 1 or jobs < 1 or timing.repeats < 1 or timing.warmup < 0:
         raise InputError("--threads, --jobs and --repeats must be >= 1, --warmup >= 0")
+    if report_only and fresh:
+        raise InputError("--report-only and --fresh contradict each other")
     if timing_images is not None and timing_images < 0:
         raise InputError("--timing-images must be >= 0")
     configure_threads(timing.threads)
@@ -191,6 +206,8 @@ def run_evaluation(
         raise InputError(f"{data_dir}: none of the images could be read")
 
     store = RecordStore(out_dir, {"threads": timing.threads, "machine": platform.node()}, fresh)
+    if report_only:
+        codecs = _as_stored(codecs, store.load())
     versions = {c.spec: c.version for c in codecs}
 
     def current(record: dict) -> bool:
@@ -212,7 +229,7 @@ def run_evaluation(
         for text, codec in zip(codec_texts, codecs, strict=True):
             todo = [q for q in codec.ladder if (path.name, codec.spec, float(q)) not in done]
             total += len(codec.ladder)
-            if todo:
+            if todo and not report_only:
                 tasks.append((str(path), text, todo, how))
     failures: list[dict] = []
     with tqdm(
