@@ -8,6 +8,7 @@ Usage: nice -n 10 python bench/bounds_patches.py --train /work/shared/data/train
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import time
 from pathlib import Path
@@ -15,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ncodec.bounds.codecs import eval_record_curves
+from ncodec.bounds.codecs import codec_curve, eval_record_curves, mosaic
 from ncodec.bounds.experiment import Settings, patch_experiment
-from ncodec.bounds.report import write_result
+from ncodec.bounds.report import plot_result, write_result
+from ncodec.bounds.sources import PatchSource
 
 
 def psnr(mse: float) -> float:
@@ -57,6 +59,26 @@ def gap_table(result: dict) -> list[dict]:
     return rows
 
 
+def add_codecs(path: str, names: list[str]) -> None:
+    """Add codec curves to an existing result, on the same held-out patches (same seed/sizes)."""
+    result = json.loads(Path(path).read_text())
+    src, settings = result["source"], result["settings"]
+    rng = np.random.default_rng(settings["seed"])
+    PatchSource(src["train"], src["patch"], src["gray"]).sample(settings["train_samples"], rng)
+    test = PatchSource(src["test"], src["patch"], src["gray"])
+    heldout = test.sample(settings["heldout_samples"], rng)
+    img = mosaic(heldout[: min(len(heldout), 65536)], src["patch"], src["gray"])
+    if list(img.shape) != result["codec_mosaic_shape"]:
+        raise SystemExit("regenerated mosaic does not match the result")
+    for name in names:
+        start = time.process_time()
+        result["codecs"][name] = codec_curve(name, img)
+        print(f"{name}: {time.process_time() - start:.0f} s CPU")
+    result["gaps"] = gap_table(result)
+    Path(path).write_text(json.dumps(result, indent=1))
+    plot_result(result, Path(path).with_suffix(".png"), result.get("title", Path(path).stem))
+
+
 def main() -> None:
     """Run the patch experiment and write JSON, plot and a gap table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -76,8 +98,12 @@ def main() -> None:
     parser.add_argument("--lower-eval", type=int, default=50_000)
     parser.add_argument("--no-lower", action="store_true")
     parser.add_argument("--out", default="docs/results/bounds/patches.json")
+    parser.add_argument("--add-codecs", help="only add these codecs to the existing --out result")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.add_codecs:
+        add_codecs(args.out, [c for c in args.add_codecs.split(",") if c])
+        return
     settings = Settings(
         seed=args.seed,
         train_samples=args.train_samples,
@@ -110,6 +136,7 @@ def main() -> None:
     title = (
         f"{args.patch}x{args.patch} {kind} patches (train: {Path(args.train).name}, test: Kodak)"
     )
+    result["title"] = title
     out = write_result(result, args.out, title, force=True)
     print(f"wrote {out}: wall {result['wall_seconds']:.0f} s, cpu {result['cpu_seconds']:.0f} s")
     for p in result["upper"]:

@@ -27,7 +27,7 @@ def _upper_points(dim: int, fractions: list[float], steps: int, heldout: int):
 
 @pytest.mark.parametrize(("dim", "heldout"), [(2, 400_000), (16, 100_000)])
 def test_gaussian_upper_bound_is_above_and_within_3_percent(dim, heldout):
-    """Reported points (estimate + 2 SE) lie above R(D) and within 3 % of it in rate."""
+    """Reported points (estimate + 3 SE) lie above R(D) and within 3 % of it in rate."""
     for point, exact_rate in _upper_points(dim, [0.1, 0.4], steps=800, heldout=heldout):
         assert point["rate_bits"] >= exact_rate
         assert point["rate_bits"] <= 1.03 * exact_rate

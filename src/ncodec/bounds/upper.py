@@ -233,7 +233,7 @@ def mlp_model(data: np.ndarray, latent_dim: int, hidden: int = 256) -> Variation
     )
 
 
-CONFIDENCE_Z = 2.0
+CONFIDENCE_Z = 3.0
 
 
 @dataclass(frozen=True)
