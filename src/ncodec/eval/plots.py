@@ -106,6 +106,7 @@ def plot_speed_tradeoff(rows: list[BDRow], anchor: str, title: str, path: Path) 
             fontsize=8,
         )
     ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.margins(x=0.2, y=0.1)  # room for the point labels
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
