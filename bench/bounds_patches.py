@@ -64,7 +64,8 @@ def add_codecs(path: str, names: list[str]) -> None:
     result = json.loads(Path(path).read_text())
     src, settings = result["source"], result["settings"]
     rng = np.random.default_rng(settings["seed"])
-    PatchSource(src["train"], src["patch"], src["gray"]).sample(settings["train_samples"], rng)
+    train = PatchSource(src["train"], src["patch"], src["gray"], src.get("max_train_images"))
+    train.sample(settings["train_samples"], rng)
     test = PatchSource(src["test"], src["patch"], src["gray"])
     heldout = test.sample(settings["heldout_samples"], rng)
     img = mosaic(heldout[: min(len(heldout), 65536)], src["patch"], src["gray"])
@@ -92,6 +93,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-samples", type=int, default=100_000)
     parser.add_argument("--heldout", type=int, default=65_536)
+    parser.add_argument("--max-train-images", type=int, help="random subset of training images")
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--lower-steps", type=int, default=150)
     parser.add_argument("--lower-batch", type=int, default=4096)
@@ -125,6 +127,7 @@ def main() -> None:
         [float(v) for v in args.psnr.split(",")],
         settings,
         codecs,
+        max_train_images=args.max_train_images,
     )
     if args.eval_records:
         result["codecs"].update(eval_record_curves(args.eval_records, 1 if args.gray else 3))

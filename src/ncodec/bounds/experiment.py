@@ -181,6 +181,7 @@ def patch_experiment(
     settings: Settings,
     codecs: list[str],
     latent_dim: int | None = None,
+    max_train_images: int | None = None,
 ) -> dict:
     """Bounds for image patches: train on `train_dir`, measure on patches of `test_dir`.
 
@@ -191,13 +192,14 @@ def patch_experiment(
         raise InputError("need at least one PSNR target")
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    train = PatchSource(train_dir, patch, gray).sample(settings.train_samples, rng)
+    train_src = PatchSource(train_dir, patch, gray, max_images=max_train_images)
+    train = train_src.sample(settings.train_samples, rng)
     test_src = PatchSource(test_dir, patch, gray)
     heldout = test_src.sample(settings.heldout_samples, rng)
     lower_sets = None
     if settings.lower:
         lower_sets = (
-            PatchSource(train_dir, patch, gray).sample(settings.lower_eval_samples, rng),
+            train_src.sample(settings.lower_eval_samples, rng),
             test_src.sample(settings.lower_eval_samples, rng),
         )
     dim = train.shape[1]
@@ -226,6 +228,7 @@ def patch_experiment(
             "gray": gray,
             "dim": dim,
             "latent_dim": latent,
+            "max_train_images": max_train_images,
         },
         "distortion_scale": "pixel values 0..255",
         "settings": asdict(settings),
