@@ -1,5 +1,7 @@
 """Gaussian and patch samplers: statistics, shapes and the user errors they raise."""
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -90,3 +92,22 @@ def test_jpeg_curve_is_real_and_monotone():
     assert pts[0]["rate_bits"] == pytest.approx(8 * pts[0]["bytes"] / img.size)
     with pytest.raises(InputError):
         codec_curve("gif", img)
+
+
+def test_eval_records_become_per_value_curves(tmp_path):
+    """bpp/3 and MSE from PSNR, averaged over images; incomplete qualities are skipped."""
+    from ncodec.bounds.codecs import eval_record_curves
+
+    recs = [
+        {"image": "a", "codec": "jpeg", "quality": 50, "bpp": 0.3, "psnr_rgb": 30.0},
+        {"image": "b", "codec": "jpeg", "quality": 50, "bpp": 0.9, "psnr_rgb": 40.0},
+        {"image": "a", "codec": "jpeg", "quality": 90, "bpp": 2.0, "psnr_rgb": 45.0},
+    ]
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in recs))
+    curves = eval_record_curves(str(path))
+    (point,) = curves["jpeg (full Kodak images)"]
+    assert point["rate_bits"] == pytest.approx(0.2)
+    assert point["distortion"] == pytest.approx((65.025 + 6.5025) / 2)
+    with pytest.raises(InputError):
+        eval_record_curves(str(tmp_path / "missing.jsonl"))

@@ -6,6 +6,7 @@ import click
 import numpy as np
 
 from ncodec.bounds import exact
+from ncodec.bounds.codecs import eval_record_curves
 from ncodec.bounds.experiment import Settings, gaussian_experiment, patch_experiment
 from ncodec.bounds.report import check_output, write_result
 from ncodec.bounds.sources import default_variances
@@ -43,6 +44,11 @@ def _floats(text: str | None, what: str) -> list[float] | None:
 )
 @click.option(
     "--codecs", "codec_text", default="", help="Codecs to overlay: jpeg,webp,avif,jpegxl,ncodec."
+)
+@click.option(
+    "--eval-records",
+    type=click.Path(),
+    help="records.jsonl from `ncodec eval`: overlay full-image curves (bpp/3, RGB MSE).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--samples", type=int, default=100_000, show_default=True, help="Training samples.")
@@ -102,6 +108,9 @@ def bounds_command(**opts) -> None:
             settings,
             codecs,
         )
+        if opts["eval_records"]:
+            channels = 3 if opts["rgb"] else 1
+            result["codecs"].update(eval_record_curves(opts["eval_records"], channels))
         kind = "RGB" if opts["rgb"] else "gray"
         title = f"{opts['patch']}x{opts['patch']} {kind} patches: R(D) bounds and codecs"
     write_result(result, out, title, force=opts["force"])
