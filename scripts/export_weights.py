@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def main() -> None:
         "architecture": cfg["model"],
         "config": config,
         "training": {
-            "data": cfg["data"],
+            "data": [os.path.relpath(d) for d in cfg["data"]],
             "steps": state["step"],
             "batch_size": cfg["batch_size"],
             "patch": cfg["patch"],
