@@ -50,7 +50,7 @@ def _floats(text: str | None, what: str) -> list[float] | None:
     type=click.Path(),
     help="records.jsonl from `ncodec eval`: overlay full-image curves (bpp/3, RGB MSE).",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for data and training.")
 @click.option("--samples", type=int, default=100_000, show_default=True, help="Training samples.")
 @click.option("--heldout", type=int, default=200_000, show_default=True, help="Held-out samples.")
 @click.option("--steps", type=int, default=3000, show_default=True, help="Upper-bound steps per λ.")
