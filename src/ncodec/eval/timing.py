@@ -22,9 +22,11 @@ THREAD_ENV_VARS = (
 )
 
 MEMORY_METHOD = (
-    "peak resident set size of the whole decoding process during one decode minus its resident "
-    "size just before (Linux /proc/self/clear_refs + VmHWM); includes the decoded image and all "
-    "native allocations"
+    "rise of the process's peak resident set size during the first timed decode above its "
+    "resident size just before (Linux /proc/self/clear_refs + VmHWM). Memory the process already "
+    "holds from earlier calls (heap kept by malloc) is not counted, so decoders with small, "
+    "reused buffers show ~0: a lower bound on the decoder's working memory, meaningful for "
+    "large allocations such as a neural decoder's tensors"
 )
 
 
