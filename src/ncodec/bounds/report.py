@@ -35,7 +35,7 @@ def plot_result(result: dict, png: Path, title: str) -> None:
         if pts:
             ax.plot([p["distortion"] for p in pts], [p["rate_bits"] for p in pts], **style)
     for name, pts in (result.get("codecs") or {}).items():
-        pts = sorted(pts, key=lambda p: p["distortion"])
+        pts = sorted((p for p in pts if "distortion" in p), key=lambda p: p["distortion"])
         ax.plot(
             [p["distortion"] for p in pts],
             [p["rate_bits"] for p in pts],
