@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import platform
 import signal
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -158,13 +159,17 @@ def _execute(tasks: list[Task], threads: int, jobs: int) -> Iterator[dict]:
 
 
 def _as_stored(codecs: list[Codec], records: list[dict]) -> list[Codec]:
-    """The codecs with the version of their last stored record (for reports of stored runs,
-    e.g. after the weights on disk have changed)."""
-    latest: dict[str, str] = {}
+    """The codecs with the version that has the most stored points (ties: the later one), for
+    reports of stored runs, e.g. while newer weights are being measured into the same folder."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
     for record in records:
         if "version" in record:
-            latest[record["codec"]] = record["version"]
-    return [replace(c, version=latest.get(c.spec, c.version)) for c in codecs]
+            counts[record["codec"]][record["version"]] += 1
+    chosen = {}
+    for spec, versions in counts.items():
+        order = list(versions)  # insertion order = order first stored
+        chosen[spec] = max(order, key=lambda v: (versions[v], order.index(v)))
+    return [replace(c, version=chosen.get(c.spec, c.version)) for c in codecs]
 
 
 def run_evaluation(
@@ -183,8 +188,8 @@ def run_evaluation(
 
     With `timing_images=N`, only the first N images (by name) are timed with `timing`; the
     others are encoded and decoded once (warm-up 0, repeats 1), which the records say.
-    With `report_only`, nothing is measured: the stored records (of the codec version stored
-    last) are returned as they are.
+    With `report_only`, nothing is measured: the stored records (of the codec version with the
+    most stored points) are returned as they are.
     """
     timing = timing or TimingSettings()
     if timing.threads < 1 or jobs < 1 or timing.repeats < 1 or timing.warmup < 0:
@@ -220,7 +225,8 @@ def run_evaluation(
     done = {point_key(r) for r in stored if current(r)}
     stale = sum(1 for r in stored if not current(r))
     if stale and warn:
-        warn(f"ignoring {stale} stored point(s) of other codec versions; they are measured again")
+        again = "" if report_only else "; they are measured again"
+        warn(f"ignoring {stale} stored point(s) of other codec versions{again}")
     once = TimingSettings(threads=timing.threads, warmup=0, repeats=1)
     tasks: list[Task] = []
     total = 0
