@@ -159,11 +159,12 @@ def _execute(tasks: list[Task], threads: int, jobs: int) -> Iterator[dict]:
 
 
 def _as_stored(codecs: list[Codec], records: list[dict]) -> list[Codec]:
-    """The codecs with the version that has the most stored points (ties: the later one), for
-    reports of stored runs, e.g. while newer weights are being measured into the same folder."""
+    """The codecs with the version that has the most stored points on their ladder (ties: the
+    later one), for reports of stored runs, e.g. after newer weights were measured too."""
+    ladders = {c.spec: {float(q) for q in c.ladder} for c in codecs}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for record in records:
-        if "version" in record:
+        if "version" in record and float(record["quality"]) in ladders.get(record["codec"], ()):
             counts[record["codec"]][record["version"]] += 1
     chosen = {}
     for spec, versions in counts.items():
@@ -189,7 +190,7 @@ def run_evaluation(
     With `timing_images=N`, only the first N images (by name) are timed with `timing`; the
     others are encoded and decoded once (warm-up 0, repeats 1), which the records say.
     With `report_only`, nothing is measured: the stored records (of the codec version with the
-    most stored points) are returned as they are.
+    most stored points on the ladder) are returned as they are.
     """
     timing = timing or TimingSettings()
     if timing.threads < 1 or jobs < 1 or timing.repeats < 1 or timing.warmup < 0:
