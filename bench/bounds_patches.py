@@ -29,7 +29,7 @@ def psnr(mse: float) -> float:
 
 def psnr_at_rate(points: list[dict], rate: float) -> float | None:
     """PSNR of a curve at `rate` by linear interpolation in (rate, PSNR); None outside it."""
-    pts = sorted(points, key=lambda p: p["rate_bits"])
+    pts = sorted((p for p in points if "distortion" in p), key=lambda p: p["rate_bits"])
     rates = [p["rate_bits"] for p in pts]
     if not pts or rate < rates[0] or rate > rates[-1]:
         return None
