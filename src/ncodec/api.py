@@ -57,7 +57,7 @@ def compress_loaded(
     streams = codec.compress(image.rgb, q)
     header = NczHeader(
         model=entry.name,
-        weights_hash=entry.weights_hash,
+        weights_hash=codec.weights_hash,
         height=image.height,
         width=image.width,
         mode=image.mode,
@@ -85,12 +85,12 @@ def decode(data: bytes) -> DecodedImage:
     """Decode `.ncz` bytes, checking that the installed model is the one that coded them."""
     header, streams = read_ncz(data)
     entry = find_model(header.model)
-    if entry.weights_hash != header.weights_hash:
+    codec = load_codec(entry)
+    if codec.weights_hash != header.weights_hash:
         raise ModelNotFoundError(
             f"file was coded with model '{header.model}' weights {header.weights_hash}, but the "
-            f"installed '{entry.name}' has weights {entry.weights_hash}"
+            f"installed '{entry.name}' has weights {codec.weights_hash}"
         )
-    codec = load_codec(entry)
     rgb = codec.decompress(streams, header.height, header.width, header.quality)
     return DecodedImage(rgb, header)
 

@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import SafetensorError
+from safetensors.numpy import load as load_bytes
 from safetensors.numpy import load_file, save_file
 
 from ncodec.errors import FormatError, ModelNotFoundError
-from ncodec.format.weights_hash import weights_hash_of_file
+from ncodec.format.weights_hash import weights_hash, weights_hash_of_file
 from ncodec.models import build_model
 from ncodec.models.codec import LearnedImageCodec, export_arrays
 
@@ -91,21 +92,28 @@ def save_model(path: Path, model: torch.nn.Module, architecture: str, config: di
         "architecture": architecture,
         "config": json.dumps(config),
     }
-    save_file(tensors, str(path), metadata=metadata)
+    # Atomic: a reader never sees a half-written weights file.
+    tmp = Path(path).with_name(f".{Path(path).name}.tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    os.replace(tmp, path)
 
 
-def _read_metadata(path: Path) -> dict:
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="numpy") as f:
-        return f.metadata() or {}
+def _safetensors_metadata(raw: bytes) -> dict:
+    """The `__metadata__` of a safetensors file held in memory."""
+    size = int.from_bytes(raw[:8], "little")
+    if len(raw) < 8 + size:
+        raise ValueError("truncated header")
+    return json.loads(raw[8 : 8 + size]).get("__metadata__") or {}
 
 
 @lru_cache(maxsize=4)
 def _load_codec(path: str, mtime_ns: int) -> LearnedImageCodec:
+    # One read: the fingerprint written into .ncz headers is the hash of exactly the bytes the
+    # codec was built from, even if the file is replaced while we run.
     try:
-        meta = _read_metadata(Path(path))
-        tensors = load_file(path)
+        raw = Path(path).read_bytes()
+        meta = _safetensors_metadata(raw)
+        tensors = load_bytes(raw)
     except (SafetensorError, OSError, ValueError) as err:
         raise FormatError(f"cannot read model weights {path}: {err}") from err
     if meta.get("format") != WEIGHTS_FORMAT:
@@ -121,7 +129,9 @@ def _load_codec(path: str, mtime_ns: int) -> LearnedImageCodec:
     except RuntimeError as err:
         raise FormatError(f"weights in {path} do not match their architecture") from err
     arrays = {k[len("coding.") :]: v for k, v in tensors.items() if k.startswith("coding.")}
-    return LearnedImageCodec(model, arrays)
+    codec = LearnedImageCodec(model, arrays)
+    codec.weights_hash = weights_hash(raw)
+    return codec
 
 
 def load_model_weights(path: Path) -> dict[str, torch.Tensor]:

@@ -71,3 +71,13 @@ def test_quality_outside_range_is_rejected(installed, photo):
     for bad in (0, 101, float("nan"), -5):
         with pytest.raises(InputError):
             api.compress_image(photo, model="tiny-hp", quality=bad)
+
+
+def test_header_hash_is_the_hash_of_the_bytes_the_codec_was_built_from(installed, photo):
+    from ncodec.format.weights_hash import weights_hash_of_file
+
+    entry = find_model("tiny-fp")
+    codec = load_codec(entry)
+    assert codec.weights_hash == weights_hash_of_file(entry.path)
+    header, _ = read_ncz(api.compress_image(photo, model="tiny-fp", quality=10))
+    assert header.weights_hash == codec.weights_hash

@@ -75,6 +75,8 @@ class LearnedImageCodec:
 
     def __init__(self, model: torch.nn.Module, arrays: dict[str, np.ndarray]) -> None:
         self.model = model.eval()
+        self.weights_hash = ""
+        """Fingerprint of the weights file this codec was loaded from (set by `ncodec.zoo`)."""
         self.arrays = arrays
         self.stride = model.stride
         try:
