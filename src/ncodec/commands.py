@@ -10,9 +10,9 @@ import click
 import numpy as np
 
 from ncodec import api
-from ncodec.errors import InputError
 from ncodec.format.container import describe, read_ncz
 from ncodec.io import check_image_output_path, check_output_path, load_image, save_image
+from ncodec.io.inputs import read_input_file
 from ncodec.io.output import write_file_atomic
 from ncodec.zoo import installed_models
 
@@ -20,18 +20,6 @@ from ncodec.zoo import installed_models
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
-
-
-def _read_bytes(path: str) -> bytes:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"file not found: {p}")
-    if p.is_dir():
-        raise InputError(f"is a directory, not a file: {p}")
-    try:
-        return p.read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {p}: {err.strerror}") from err
 
 
 @click.command("compress")
@@ -75,7 +63,7 @@ def compress_command(
 def decompress_command(input_path: str, output: str, force: bool) -> None:
     """Decompress a .ncz file into a lossless image file."""
     check_image_output_path(output, force)
-    decoded = api.decode(_read_bytes(input_path))
+    decoded = api.decode(read_input_file(input_path))
     save_image(output, decoded.rgb, decoded.header.mode, force)
     click.echo(
         f"{output}: {decoded.header.width}x{decoded.header.height} "
@@ -88,7 +76,7 @@ def decompress_command(input_path: str, output: str, force: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the header as JSON.")
 def info_command(input_path: str, as_json: bool) -> None:
     """Print the header of a .ncz file."""
-    data = _read_bytes(input_path)
+    data = read_input_file(input_path)
     header, streams = read_ncz(data)
     fields = describe(header, streams, len(data))
     if as_json:

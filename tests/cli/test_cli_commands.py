@@ -116,7 +116,7 @@ def test_missing_input_and_non_image(installed, tmp_path):
     text.write_text("this is not an image")
     assert_clean_error(run("compress", str(text), "-o", str(tmp_path / "b.ncz")), "not an image")
     assert_clean_error(
-        run("decompress", str(tmp_path / "nope.ncz"), "-o", str(tmp_path / "c.png")), "not found"
+        run("decompress", str(tmp_path / "nope.ncz"), "-o", str(tmp_path / "c.png")), "no such file"
     )
 
 

@@ -56,8 +56,6 @@ def make_real_validator(files: Sequence[Path], levels: int, size: int = 256, cou
                 "bpp_real_streams": round(8 * total_bytes / pixels, 4),
                 "psnr": round(10 * math.log10(255**2 / mse), 3),
             }
-        model.train()
-        model.eval()
         return result
 
     return validate
