@@ -1,0 +1,3 @@
+"""Fixtures of the training tests."""
+
+from .helpers import image_dir  # noqa: F401  (re-exported fixture)
