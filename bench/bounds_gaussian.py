@@ -35,7 +35,8 @@ def main() -> None:
     parser.add_argument("--diagonal", action="store_true", help="diagonal linear maps (large dim)")
     parser.add_argument("--lower-steps", type=int, default=300)
     parser.add_argument("--lower-batch", type=int, default=4096)
-    parser.add_argument("--lower-eval", type=int, default=100_000)
+    parser.add_argument("--lower-eval", type=int, default=100_000, help="M (calibration, test)")
+    parser.add_argument("--lower-shape", default="taper", choices=["taper", "softcap"])
     parser.add_argument("--out-dir", default="docs/results/bounds")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -55,6 +56,7 @@ def main() -> None:
         lower_steps=args.lower_steps,
         lower_batch=args.lower_batch,
         lower_eval_samples=args.lower_eval,
+        lower_shape=args.lower_shape,
         diagonal=args.diagonal,
         progress=False,
     )

@@ -115,6 +115,7 @@ def main() -> None:
         lower_steps=args.lower_steps,
         lower_batch=args.lower_batch,
         lower_eval_samples=args.lower_eval,
+        lower_shape="softcap",  # the committed patches.json was made with the soft cap
         progress=False,
     )
     codecs = [c for c in args.codecs.split(",") if c]

@@ -10,6 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from ncodec.bounds.experiment import compare_upper
+from ncodec.bounds.report import codec_distances
+
+DISTANCE_RATES = [0.15, 0.26, 0.3, 0.5, 1.0]
 
 
 def psnr(mse: float) -> float:
@@ -93,6 +96,32 @@ def patch_tables(path: Path) -> None:
         )
 
 
+def _db(value: float | None) -> str:
+    """A signed dB cell: '—' where not defined, '∞' where the lower bound is vacuous."""
+    if value is None:
+        return "—"
+    return "∞ (vacuous)" if math.isinf(value) else f"{value:+.2f}"
+
+
+def distance_table(path: Path) -> None:
+    """Per codec and rate: dB to the lower-bound ceiling and to the upper bound at equal rate."""
+    r = json.loads(path.read_text())
+    print(f"\n#### {path.name}: codec distance to the bounds at equal rate (bits/dim)\n")
+    print(
+        "| codec | rate | codec PSNR | lower-bound ceiling | dB to lower | upper PSNR | "
+        "dB to upper |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for row in codec_distances(r, DISTANCE_RATES):
+        ceiling = row["lower_psnr_ceiling"]
+        upper = row["upper_psnr"]
+        print(
+            f"| {row['codec']} | {row['rate_bits']:.2f} | {row['codec_psnr']:.2f} | "
+            f"{'∞' if math.isinf(ceiling) else f'{ceiling:.2f}'} | {_db(row['db_to_lower'])} | "
+            f"{'—' if upper is None else f'{upper:.2f}'} | {_db(row['db_to_upper'])} |"
+        )
+
+
 def main() -> None:
     """Summarise every result file found."""
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/results/bounds")
@@ -102,6 +131,7 @@ def main() -> None:
         bias_table(root / "lower_bias.json")
     for path in sorted(root.glob("patches*.json")):
         patch_tables(path)
+        distance_table(path)
 
 
 if __name__ == "__main__":

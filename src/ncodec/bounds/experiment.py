@@ -15,6 +15,7 @@ import torch
 from ncodec.bounds import exact
 from ncodec.bounds.codecs import codec_curve, mosaic
 from ncodec.bounds.lower import (
+    calibrate,
     calibrate_cap,
     evaluate_lower,
     lower_envelope,
@@ -39,6 +40,7 @@ class Settings:
     lower_steps: int = 300
     lower_batch: int = 4096
     lower_eval_samples: int = 100_000
+    lower_shape: str = "taper"
     diagonal: bool = False
     progress: bool = True
 
@@ -70,7 +72,8 @@ def _upper_and_lower(
             continue
         start = time.perf_counter()
         calib, test = lower_sets
-        log_u = make_log_u(train, settings.lower_batch, hidden=lower_hidden)
+        shape = settings.lower_shape
+        log_u = make_log_u(train, settings.lower_batch, hidden=lower_hidden, shape=shape)
         log_u = train_lower(
             log_u,
             train,
@@ -80,7 +83,10 @@ def _upper_and_lower(
             seed=settings.seed + i,
             progress=settings.progress,
         )
-        log_u = calibrate_cap(log_u, calib, lam, settings.lower_batch)
+        if shape == "taper":
+            log_u = calibrate(log_u, calib, lam, settings.lower_batch)
+        else:
+            log_u = calibrate_cap(log_u, calib, lam, settings.lower_batch)
         lines.append(evaluate_lower(log_u, test, lam, time.perf_counter() - start))
     return uppers, lines
 
