@@ -41,8 +41,9 @@ def gaussian_tables(path: Path) -> None:
             f"{row['rate_se']:.1e} |"
         )
     if r.get("lower_at_targets"):
-        print(f"\nLower bound: M = {s['lower_batch']} in training ({s['lower_steps']} steps), "
-              f"M = {s['lower_eval_samples']} held-out at evaluation.\n")  # fmt: skip
+        print(f"\nLower bound ({s.get('lower_shape', 'softcap')} a(x)): M = {s['lower_batch']} in "
+              f"training ({s['lower_steps']} steps), M = {s['lower_eval_samples']} for calibration "
+              f"and, separately, held-out evaluation.\n")  # fmt: skip
         print("| D | lower R (bits/dim) | exact R(D) | gap below |")
         print("|---|---|---|---|")
         for row in r["lower_at_targets"]:
