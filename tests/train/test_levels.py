@@ -62,3 +62,30 @@ def test_add_levels_rejects_dropping_a_level(image_dir, tmp_path):
         add_levels(state, [0.005, 0.01])
     with pytest.raises(InputError, match="increasing"):
         add_levels(state, [0.05, 0.01, 0.005])
+
+
+def test_script_errors_are_one_line_and_the_old_checkpoint_is_kept(image_dir, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[2] / "scripts" / "add_rate_levels.py"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(script), *args], capture_output=True, text=True, timeout=120
+        )
+
+    missing = run(str(tmp_path / "nope"), "--lambdas", "0.01,0.05")
+    assert missing.returncode != 0 and "not found" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+
+    torch.set_num_threads(1)
+    train(config(image_dir, tmp_path / "run", steps=1))
+    before = (tmp_path / "run" / "checkpoint.pt").read_bytes()
+    ok = run(str(tmp_path / "run"), "--lambdas", "0.005,0.01,0.05")
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "run" / "checkpoint.pre-levels-step1.pt").read_bytes() == before
+    again = run(str(tmp_path / "run"), "--lambdas", "0.0025,0.005,0.01,0.05")
+    assert again.returncode != 0 and "already exists" in again.stderr
+    assert (tmp_path / "run" / "checkpoint.pre-levels-step1.pt").read_bytes() == before

@@ -222,11 +222,17 @@ def find_sup(
 
 
 def dual_estimate(
-    log_u: LogU, x: torch.Tensor, lam: float, starts: int = 32, iters: int = 30, seed: int = 0
+    log_u: LogU,
+    x: torch.Tensor,
+    lam: float,
+    starts: int = 32,
+    iters: int = 30,
+    seed: int = 0,
+    coarse: int = 100_000,
 ) -> torch.Tensor:
     """Monte Carlo estimate of E[a(X)] - log sup_y E[exp(a(X) - λ‖X - y‖²)] (nats, total)."""
     a = log_u(x)
-    y_star = find_sup(a.detach(), x, lam, starts, iters, seed)
+    y_star = find_sup(a.detach(), x, lam, starts, iters, seed, coarse=coarse)
     return a.mean() - log_c_hat(a, x, lam, y_star)[0]
 
 
@@ -362,10 +368,7 @@ def evaluate_lower(
     coarse: int = 100_000,
 ) -> LowerLine:
     """The dual line estimated on held-out samples (M = len(heldout)), sup searched afresh."""
-    x = torch.from_numpy(heldout)
-    a = log_u(x)
-    y_star = find_sup(a, x, lam, starts, iters, coarse=coarse)
-    value = float(a.mean() - log_c_hat(a, x, lam, y_star)[0])
+    value = float(dual_estimate(log_u, torch.from_numpy(heldout), lam, starts, iters, 0, coarse))
     return LowerLine(lam, value, heldout.shape[1], heldout.shape[0], seconds)
 
 
