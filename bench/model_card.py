@@ -79,7 +79,7 @@ def main() -> None:
         published = {str(r): psnr_at(ref["bpp"], ref["psnr_rgb"], r) for r in RATES}
     at_rates = {str(r): psnr_at(ours["bpp"], ours["psnr_rgb"], r) for r in RATES}
     kodak = {
-        "images": results.get("images_averaged", results.get("images")),
+        "images": results["dataset"]["n_images"],
         "bpp_range": [min(ours["bpp"]), max(ours["bpp"])],
         "points": points,
         "bd_vs_classical_same_run": bd,

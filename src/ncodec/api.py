@@ -18,6 +18,7 @@ from ncodec.io.arrays import LoadedImage, load_image_array
 from ncodec.zoo import DEFAULT_MODEL, find_model, installed_models, load_codec
 
 DEFAULT_QUALITY = 75
+MAX_REFINE_STEPS = 10_000
 LADDER = (1, 12, 25, 38, 50, 62, 75, 88, 100)
 
 
@@ -47,14 +48,30 @@ def check_quality(quality: float) -> int:
     return q
 
 
+def check_refine_steps(steps: int) -> int:
+    """Number of encoder refinement steps as a non-negative integer, or a clear error."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_REFINE_STEPS:
+        raise InputError(
+            f"refine steps must be an integer from 0 to {MAX_REFINE_STEPS}, got {steps!r}"
+        )
+    return steps
+
+
 def compress_loaded(
-    image: LoadedImage, model: str | None = None, quality: float = DEFAULT_QUALITY
+    image: LoadedImage,
+    model: str | None = None,
+    quality: float = DEFAULT_QUALITY,
+    refine_steps: int = 0,
 ) -> bytes:
-    """Encode a loaded image into the bytes of a complete `.ncz` file."""
+    """Encode a loaded image into the bytes of a complete `.ncz` file.
+
+    `refine_steps` > 0 searches for better latents at encode time (slower encode, same decoder).
+    """
     q = check_quality(quality)
+    steps = check_refine_steps(refine_steps)
     entry = find_model(model)
     codec = load_codec(entry)
-    streams = codec.compress(image.rgb, q)
+    streams = codec.compress(image.rgb, q, steps)
     header = NczHeader(
         model=entry.name,
         weights_hash=codec.weights_hash,
@@ -67,10 +84,13 @@ def compress_loaded(
 
 
 def compress_image(
-    image: np.ndarray, model: str | None = None, quality: float = DEFAULT_QUALITY
+    image: np.ndarray,
+    model: str | None = None,
+    quality: float = DEFAULT_QUALITY,
+    refine_steps: int = 0,
 ) -> bytes:
     """Encode an image array (HxWx3 uint8 RGB; gray, alpha and 16-bit are converted)."""
-    return compress_loaded(load_image_array(image), model, quality)
+    return compress_loaded(load_image_array(image), model, quality, refine_steps)
 
 
 @dataclass(frozen=True)

@@ -34,17 +34,26 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     show_default=True,
     help="1..100, higher is better (as in JPEG).",
 )
+@click.option(
+    "--refine",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Encoder-side latent refinement steps: slower encoding, fewer bits at the same "
+    "quality; decoding is unchanged (about 1 s per step for a 768x512 image on one core).",
+)
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
 def compress_command(
-    input_path: str, output: str, model: str | None, quality: float, force: bool
+    input_path: str, output: str, model: str | None, quality: float, refine: int, force: bool
 ) -> None:
     """Compress an image file into a .ncz file; prints real size, bits per pixel and PSNR."""
     q = api.check_quality(quality)
+    api.check_refine_steps(refine)
     check_output_path(output, force)
     image = load_image(input_path)
     for notice in image.notices:
         click.echo(f"notice: {notice}", err=True)
-    data = api.compress_loaded(image, model, q)
+    data = api.compress_loaded(image, model, q, refine)
     write_file_atomic(output, data, force)
     size = Path(output).stat().st_size
     decoded = api.decode(data)

@@ -24,6 +24,13 @@ from ncodec.errors import FormatError, InputError
 from ncodec.models.factorized_prior import FactorizedPrior
 from ncodec.models.gains import GainUnits
 from ncodec.models.hyperprior import MeanScaleHyperprior
+from ncodec.models.refine import (
+    GainedLatents,
+    LevelGains,
+    RefineTrace,
+    lambda_at,
+    refine_latents,
+)
 
 QUALITIES = 100
 
@@ -87,6 +94,7 @@ class LearnedImageCodec:
                 self.z_tables = _tables(arrays, "z_tables")
                 self.z_gain = torch.from_numpy(np.asarray(arrays["z_gain"], np.float32))
                 z_inverse = torch.from_numpy(np.asarray(arrays["z_inverse_gain"], np.float32))
+                self.z_inverse_gain = z_inverse
                 self.z_inverse_gain_fixed = fixed_point(z_inverse, GAIN_BITS)
                 self.y_gain_fixed = fixed_point(self.y_gain, GAIN_BITS)
                 self.scale_table = np.asarray(arrays["scale_table"], np.float64)
@@ -119,20 +127,56 @@ class LearnedImageCodec:
         means = means_fixed * 2.0**-ACTIVATION_BITS
         return scale_indexes(scales_fixed, self.scale_table), means
 
-    @torch.no_grad()
-    def compress(self, rgb: np.ndarray, quality: int) -> list[bytes]:
+    def compress(self, rgb: np.ndarray, quality: int, refine_steps: int = 0) -> list[bytes]:
         """Coded streams of an HxWx3 uint8 image at quality 1..100."""
+        return self.encode(rgb, quality, refine_steps)[0]
+
+    def _level_gains(self, q: int) -> LevelGains:
+        view = (1, -1, 1, 1)
+        return LevelGains(
+            y=self.y_gain[q].view(view),
+            y_inverse=self.y_inverse_gain[q].view(view),
+            z=self.z_gain[q].view(view),
+            z_inverse=self.z_inverse_gain[q].view(view),
+        )
+
+    def rate_lambda(self, quality: int) -> float:
+        """Lambda (loss = bpp + lambda * 255^2 * MSE) that quality 1..100 was trained for."""
+        lambdas = self.model.config.lambdas
+        return lambda_at(lambdas, float(quality_levels(len(lambdas))[int(quality) - 1]))
+
+    @torch.no_grad()
+    def encode(
+        self, rgb: np.ndarray, quality: int, refine_steps: int = 0
+    ) -> tuple[list[bytes], RefineTrace | None]:
+        """Coded streams, and the refinement trace when `refine_steps` > 0 (encoder-only search
+        for latents with lower rate + lambda * distortion; decoding is unchanged)."""
         q = int(quality) - 1
         x = self._pad(rgb)
         y = self.model.g_a(x)
         y_gain = self.y_gain[q].view(1, -1, 1, 1)
         if isinstance(self.model, FactorizedPrior):
-            return [FactorizedDensity.compress(y * y_gain, self.y_tables)]
-        z_symbols = torch.round(self.model.h_a(y) * self.z_gain[q].view(1, -1, 1, 1))
+            if refine_steps:
+                raise InputError("latent refinement needs a hyperprior model")
+            return [FactorizedDensity.compress(y * y_gain, self.y_tables)], None
+        gains = self._level_gains(q)
+        latents = GainedLatents(y * gains.y, self.model.h_a(y) * gains.z)
+        trace = None
+        if refine_steps:
+            latents, trace = refine_latents(
+                self.model,
+                x,
+                latents,
+                gains,
+                rgb.shape[:2],
+                self.rate_lambda(quality),
+                refine_steps,
+            )
+        z_symbols = torch.round(latents.z)
         z_stream = FactorizedDensity.compress(z_symbols, self.z_tables)
         indexes, means = self._hyper_params(z_symbols, q)
-        y_stream = GaussianConditional.compress(y * y_gain, means, indexes, self.y_tables)
-        return [z_stream, y_stream]
+        y_stream = GaussianConditional.compress(latents.y, means, indexes, self.y_tables)
+        return [z_stream, y_stream], trace
 
     @torch.no_grad()
     def decompress(self, streams: list[bytes], height: int, width: int, quality: int) -> np.ndarray:

@@ -39,4 +39,3 @@ class FactorizedPrior(nn.Module):
     def aux_loss(self) -> torch.Tensor:
         """Quantile loss of the factorized density (added to the main loss, same optimizer)."""
         return self.y_density.aux_loss()
-

@@ -67,4 +67,3 @@ class MeanScaleHyperprior(nn.Module):
     def aux_loss(self) -> torch.Tensor:
         """Quantile loss of the factorized density (added to the main loss, same optimizer)."""
         return self.z_density.aux_loss()
-
