@@ -37,9 +37,11 @@ def _install_fake_api(monkeypatch: pytest.MonkeyPatch, ladder=(20, 60), fail_at=
     """Replace the model API with a JPEG-backed fake model named "fake"; returns the call log."""
     calls: list = []
 
-    def compress_image(image: np.ndarray, model: str | None = None, quality: int = 75) -> bytes:
+    def compress_image(
+        image: np.ndarray, model: str | None = None, quality: int = 75, refine_steps: int = 0
+    ) -> bytes:
         """Fake .ncz: magic, quality byte, JPEG bytes."""
-        calls.append(("compress", model, quality))
+        calls.append(("compress", model, quality) + ((refine_steps,) if refine_steps else ()))
         if fail_at is not None and quality == fail_at:
             raise RuntimeError("fake model failure")
         return MAGIC + bytes([quality]) + bytes(imagecodecs.jpeg8_encode(image, level=quality))

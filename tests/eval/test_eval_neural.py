@@ -39,6 +39,19 @@ def test_unknown_model_and_bad_quality(fake_api):
     assert resolve_codec("ncodec:fake:q=30/10").ladder == (10, 30)
 
 
+def test_refine_option_is_passed_on_and_named_in_the_spec(fake_api, eval_photo):
+    calls = fake_api()
+    codec = resolve_codec("ncodec:fake:refine=7")
+    assert codec.spec == "ncodec:fake:refine=7"
+    assert codec.settings["refine_steps"] == 7
+    codec.encode(eval_photo, 60)
+    assert calls == [("compress", "fake", 60, 7)]
+    with pytest.raises(InputError, match="refine=-1 is outside"):
+        resolve_codec("ncodec:fake:refine=-1")
+    with pytest.raises(InputError, match="unknown option 'refin'"):
+        resolve_codec("ncodec:fake:refin=3")
+
+
 def test_stub_api_gives_a_clear_error(monkeypatch):
     def stub() -> list[str]:
         """What the API did before models existed."""

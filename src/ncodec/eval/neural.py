@@ -1,4 +1,4 @@
-"""Our learned codec as a harness codec: `ncodec` or `ncodec:MODEL`, via ncodec.api."""
+"""Our learned codec as a harness codec: `ncodec`, `ncodec:MODEL` or `ncodec:MODEL:refine=N`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 
 from ncodec import __version__, api
 from ncodec.errors import InputError, ModelNotFoundError, NcodecError
-from ncodec.eval.codec import Codec, CodecSpec, check_known_options, parse_ladder
+from ncodec.eval.codec import Codec, CodecSpec, check_known_options, int_option, parse_ladder
 
 QUALITY_RANGE = (1.0, 100.0)
 
@@ -31,12 +31,15 @@ def _weights_tag(model: str) -> str:
 
 def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
     """Wrap `api.compress_image` / `api.decompress_image`; the rate is the full `.ncz` file."""
-    check_known_options(spec.options, ["q"], spec.name)
+    check_known_options(spec.options, ["q", "refine"], spec.name)
     models = _installed_models()
     model = spec.arg or api.default_model()
     if model not in models:
         known = ", ".join(models) or "none installed"
         raise ModelNotFoundError(f"unknown ncodec model {model!r} (installed: {known})")
+    refine = int_option(
+        spec.options, "refine", 0, range(api.MAX_REFINE_STEPS + 1), f"ncodec:{model}"
+    )
     if "q" in spec.options:
         ladder = parse_ladder(spec.options["q"], QUALITY_RANGE, f"ncodec:{model}")
     else:
@@ -44,19 +47,20 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
 
     def encode(image: np.ndarray, quality: float) -> bytes:
         """Encode to the bytes of a complete `.ncz` file."""
-        return bytes(api.compress_image(image, model, int(quality)))
+        return bytes(api.compress_image(image, model, int(quality), refine))
 
     def decode(data: bytes) -> np.ndarray:
         """Decode `.ncz` bytes to HxWx3 uint8 RGB."""
         return np.ascontiguousarray(api.decompress_image(data), dtype=np.uint8)
 
+    suffix = f":refine={refine}" if refine else ""
     return Codec(
-        spec=f"ncodec:{model}",
+        spec=f"ncodec:{model}{suffix}",
         encode=encode,
         decode=decode,
         ladder=ladder,
         quality_range=QUALITY_RANGE,
         version=f"ncodec {__version__} ({model}{_weights_tag(model)})",
-        settings={"model": model, "threads": threads, "device": "cpu"},
+        settings={"model": model, "threads": threads, "device": "cpu", "refine_steps": refine},
         quality_meaning="ncodec quality 1..100",
     )
