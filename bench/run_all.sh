@@ -15,8 +15,8 @@ KODAK_DIR="$KODAK" REFERENCE="$REFERENCE" bash bench/kodak.sh \
     --codecs jpeg,jpeg2000,webp,avif,jpegxl,ncodec:hyperprior-mse
 echo "== Kodak round trip through the CLI"
 "$PY" bench/kodak_roundtrip.py "$KODAK" --qualities 1,50,100
-echo "== encoder-side refinement: plain vs --refine 30 on every 4th Kodak image"
-"$PY" bench/refine_gain.py "$KODAK" --steps 30 --qualities 15,43,72
+echo "== encoder-side refinement: plain vs --refine 30 on every 6th Kodak image"
+"$PY" bench/refine_gain.py "$KODAK" --steps 30 --qualities 15,43,72 --every 6
 echo "== model card numbers"
 "$PY" bench/model_card.py docs/results/kodak/results.json --name hyperprior-mse --reference "$REFERENCE"
 echo "== rate-distortion bounds"
