@@ -77,6 +77,13 @@ def _on_sigterm(signum, frame) -> None:
     help="bf16 autocasts the transforms (about 2x faster on CPUs with AVX512-BF16); "
     "entropy models always run in float32.",
 )
+@click.option(
+    "--max-minutes",
+    type=float,
+    default=None,
+    help="Stop (with a checkpoint) after this many minutes of this invocation, e.g. on a lent "
+    "GPU; the learning-rate drop then comes at 90% of this time unless the step count says so.",
+)
 def train_command(
     model: str,
     lmbda: str,
@@ -98,6 +105,7 @@ def train_command(
     precision: str,
     init_from: str | None,
     start_step: int,
+    max_minutes: float | None,
 ) -> None:
     """Train MODEL on random crops from DATA folders (never on the test set)."""
     if threads:
@@ -126,6 +134,7 @@ def train_command(
         precision=precision,
         init_from=init_from,
         start_step=start_step,
+        max_minutes=max_minutes,
     )
     if resume:
         saved = (
@@ -140,6 +149,7 @@ def train_command(
                 checkpoint_minutes=checkpoint_minutes,
                 val_every=val_every,
                 precision=precision,
+                max_minutes=max_minutes,
             )
             cfg = TrainConfig(**saved)
     cfg.validate()

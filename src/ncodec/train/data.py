@@ -53,6 +53,10 @@ class CropDataset:
 
     def batch(self, step: int, size: int) -> torch.Tensor:
         """A (size, 3, patch, patch) float batch in [0, 1], identical for identical (seed, step)."""
+        return self.batch_uint8(step, size).float().div_(255.0)
+
+    def batch_uint8(self, step: int, size: int) -> torch.Tensor:
+        """The crops of `batch` as uint8: a GPU run moves 4x fewer bytes and converts there."""
         rng = np.random.default_rng([self.seed, step])
         p = self.patch
         crops = np.empty((size, p, p, 3), dtype=np.uint8)
@@ -66,7 +70,7 @@ class CropDataset:
             if rng.random() < 0.5:
                 crop = crop[::-1]
             crops[i] = crop
-        return torch.from_numpy(crops).permute(0, 3, 1, 2).float().div_(255.0)
+        return torch.from_numpy(crops).permute(0, 3, 1, 2)
 
     def levels(self, step: int, size: int, num_levels: int) -> torch.Tensor:
         """Continuous rate-level positions in [0, num_levels-1] for the batch of `step`."""

@@ -49,6 +49,7 @@ class TrainConfig:
     precision: str = "fp32"
     init_from: str | None = None
     start_step: int = 0
+    max_minutes: float | None = None
     extra: dict = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -63,6 +64,10 @@ class TrainConfig:
             raise InputError(f"unknown precision '{self.precision}' (fp32 or bf16)")
         if self.distortion not in ("mse", "ms-ssim"):
             raise InputError(f"unknown distortion '{self.distortion}' (mse or ms-ssim)")
+        if not 0 < self.lr_drop_at <= 1:
+            raise InputError(f"lr drop point must be in (0, 1], got {self.lr_drop_at}")
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            raise InputError(f"--max-minutes must be positive, got {self.max_minutes}")
         if self.device == "cuda" and not torch.cuda.is_available():
             raise InputError("--device cuda requested but no CUDA device is available")
 
@@ -75,6 +80,17 @@ def lambda_at(lambdas: list[float], level: torch.Tensor) -> torch.Tensor:
     low = level.floor().long().clamp(0, len(lambdas) - 2)
     frac = level - low
     return torch.exp(logs[low] * (1 - frac) + logs[low + 1] * frac)
+
+
+def lr_dropped(cfg: TrainConfig, step: int, run_seconds: float) -> bool:
+    """The learning rate drops x0.1 at lr_drop_at of the steps, or of --max-minutes if set.
+
+    The time-based drop is for a fixed wall-clock budget (a lent GPU); it is per invocation,
+    so a resumed time-limited run restarts at the full rate.
+    """
+    if step >= cfg.lr_drop_at * cfg.steps:
+        return True
+    return cfg.max_minutes is not None and run_seconds >= cfg.lr_drop_at * cfg.max_minutes * 60
 
 
 def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Adam:
@@ -113,6 +129,8 @@ def train(
     (out / "holdout.txt").write_text("\n".join(str(f) for f in val_files))
 
     device = torch.device(cfg.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed crop size: pick the fastest conv kernels
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model, {"n": cfg.n, "m": cfg.m, "lambdas": cfg.lambdas}).to(device)
     optimizer = make_optimizer(model, cfg)
@@ -167,16 +185,19 @@ def train(
         )
 
     levels = len(cfg.lambdas)
-    last_ckpt = time.monotonic()
+    last_ckpt = run_start = time.monotonic()
     bar = tqdm(total=cfg.steps, initial=step, desc=f"train {cfg.model}", unit="step")
     model.train()
     try:
         while step < cfg.steps:
             t0 = time.monotonic()
-            lr_scale = 0.1 if step >= cfg.lr_drop_at * cfg.steps else 1.0
+            run_seconds = t0 - run_start
+            if cfg.max_minutes is not None and run_seconds >= 60 * cfg.max_minutes:
+                break
+            lr_scale = 0.1 if lr_dropped(cfg, step, run_seconds) else 1.0
             for group in optimizer.param_groups:
                 group["lr"] = (cfg.lr if group["name"] == "main" else cfg.aux_lr) * lr_scale
-            x = data.batch(step, cfg.batch_size).to(device)
+            x = data.batch_uint8(step, cfg.batch_size).to(device).float().div_(255.0)
             level = data.levels(step, cfg.batch_size, levels).to(device)
             with torch.autocast(device.type, torch.bfloat16, enabled=cfg.precision == "bf16"):
                 out_ = model(x, level)

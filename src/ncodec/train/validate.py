@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,13 @@ import torch
 from ncodec.errors import InputError
 from ncodec.train.data import load_rgb
 from ncodec.train.loss import rate_bpp
+
+
+def on_cpu(model: torch.nn.Module) -> torch.nn.Module:
+    """The model itself if it is on the CPU, else a CPU copy (validation codes on the CPU)."""
+    if all(p.device.type == "cpu" for p in model.parameters()):
+        return model
+    return copy.deepcopy(model).cpu()
 
 
 def center_crops(files: Sequence[Path], size: int = 256) -> torch.Tensor:
@@ -42,6 +50,7 @@ def make_real_validator(files: Sequence[Path], levels: int, size: int = 256, cou
 
     @torch.no_grad()
     def validate(model: torch.nn.Module, step: int) -> dict:
+        model = on_cpu(model)
         result = estimate(model, step)
         codec = LearnedImageCodec(model, export_arrays(model))
         for quality in (1, 50, 100):
@@ -62,12 +71,17 @@ def make_real_validator(files: Sequence[Path], levels: int, size: int = 256, cou
 
 
 def make_estimated_validator(files: Sequence[Path], levels: int, size: int = 256):
-    """A callback (model, step) -> {level: {bpp_estimated, psnr}} using noise-free rounding."""
+    """A callback (model, step) -> {level: {bpp_estimated, psnr}}: the training proxy.
+
+    The rate is -log2 of the likelihoods of noisy latents (as in training), not a real file;
+    at low rates it is well above the real coded size, which `make_real_validator` reports.
+    """
     images = center_crops(files, size)
     size = images.shape[-1]
 
     @torch.no_grad()
     def validate(model: torch.nn.Module, step: int) -> dict:
+        model = on_cpu(model)
         result = {}
         for level in sorted({0, (levels - 1) // 2, levels - 1}):
             t = torch.full((images.shape[0],), float(level))
