@@ -12,19 +12,24 @@ import json
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 SHARD_BYTES = 15_000_000
 
 
-def split(checkpoint: Path, out: Path) -> None:
-    """Write out/model-K.safetensors shards under SHARD_BYTES each and out/checkpoint-meta.json."""
+def split(checkpoint: Path, out: Path, shard_bytes: int = SHARD_BYTES, force: bool = False) -> None:
+    """Write out/model-K.safetensors shards under shard_bytes each and out/checkpoint-meta.json."""
+    if not checkpoint.is_file():
+        raise SystemExit(f"checkpoint_shards: error: checkpoint not found: {checkpoint}")
+    if not force and (out / "checkpoint-meta.json").exists():
+        raise SystemExit(f"checkpoint_shards: error: {out} already holds shards (use --force)")
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     shards: list[dict[str, torch.Tensor]] = [{}]
     size = 0
     for name, tensor in state["model"].items():
         nbytes = tensor.numel() * tensor.element_size()
-        if size and size + nbytes > SHARD_BYTES:
+        if size and size + nbytes > shard_bytes:
             shards.append({})
             size = 0
         shards[-1][name] = tensor.detach().cpu().contiguous().clone()
@@ -38,12 +43,19 @@ def split(checkpoint: Path, out: Path) -> None:
     print(f"{len(shards)} shards, step {state['step']}")
 
 
-def join(folder: Path, checkpoint: Path) -> None:
+def join(folder: Path, checkpoint: Path, force: bool = False) -> None:
     """Rebuild a model-only checkpoint from the shards and the meta JSON."""
-    meta = json.loads((folder / "checkpoint-meta.json").read_text())
-    model: dict[str, torch.Tensor] = {}
-    for k in range(meta.pop("shards")):
-        model.update(load_file(folder / f"model-{k}.safetensors"))
+    if checkpoint.exists() and not force:
+        raise SystemExit(f"checkpoint_shards: error: {checkpoint} exists (use --force)")
+    try:
+        meta = json.loads((folder / "checkpoint-meta.json").read_text())
+        model: dict[str, torch.Tensor] = {}
+        for k in range(meta.pop("shards")):
+            model.update(load_file(folder / f"model-{k}.safetensors"))
+    except (OSError, ValueError, KeyError, SafetensorError) as err:
+        raise SystemExit(
+            f"checkpoint_shards: error: incomplete or corrupt shards in {folder}: {err}"
+        ) from None
     torch.save({"model": model, **meta}, checkpoint)
     print(f"wrote {checkpoint} at step {meta['step']}")
 
@@ -54,14 +66,17 @@ def main() -> None:
     s = sub.add_parser("split")
     s.add_argument("checkpoint", type=Path)
     s.add_argument("out", type=Path)
+    s.add_argument("--shard-bytes", type=int, default=SHARD_BYTES)
     j = sub.add_parser("join")
     j.add_argument("folder", type=Path)
     j.add_argument("checkpoint", type=Path)
+    for p in (s, j):
+        p.add_argument("--force", action="store_true", help="overwrite existing output")
     args = parser.parse_args()
     if args.command == "split":
-        split(args.checkpoint, args.out)
+        split(args.checkpoint, args.out, args.shard_bytes, args.force)
     else:
-        join(args.folder, args.checkpoint)
+        join(args.folder, args.checkpoint, args.force)
 
 
 if __name__ == "__main__":

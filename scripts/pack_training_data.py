@@ -8,11 +8,13 @@ The last --holdout files of the sorted list are left out, exactly as `ncodec tra
 from __future__ import annotations
 
 import argparse
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from PIL import Image
 
+from ncodec.errors import InputError
 from ncodec.train.data import find_images
 
 
@@ -33,11 +35,21 @@ def main() -> None:
     parser.add_argument("data", nargs="+", type=Path, help="training image folders")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--scale", type=float, default=0.5)
-    parser.add_argument("--quality", type=int, default=94)
+    parser.add_argument("--quality", type=int, default=92)
     parser.add_argument("--holdout", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--force", action="store_true", help="write into a non-empty --out")
     args = parser.parse_args()
-    files = find_images(args.data)
+    if not 0 < args.scale <= 1 or not 1 <= args.quality <= 100:
+        sys.exit("pack_training_data: error: --scale must be in (0, 1], --quality in 1..100")
+    if args.out.exists() and any(args.out.iterdir()) and not args.force:
+        sys.exit(f"pack_training_data: error: {args.out} is not empty (use --force)")
+    try:
+        files = find_images(args.data)
+    except InputError as err:
+        sys.exit(f"pack_training_data: error: {err}")
+    if len(files) <= args.holdout:
+        sys.exit(f"pack_training_data: error: {len(files)} images, not more than --holdout")
     kept = files[: -args.holdout] if args.holdout else files
     jobs = []
     for f in kept:

@@ -60,23 +60,40 @@ def test_validation_copy_is_only_made_off_the_cpu():
         on_cpu(meta)
 
 
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / name), *args], capture_output=True, text=True, timeout=120
+    )
+
+
 def test_checkpoint_shards_round_trip(image_dir, tmp_path):
     torch.set_num_threads(1)
     train(config(image_dir, tmp_path / "run", steps=2))
-    ckpt = tmp_path / "run" / "checkpoint.pt"
-    script = [sys.executable, str(SCRIPTS / "checkpoint_shards.py")]
-    subprocess.run([*script, "split", str(ckpt), str(tmp_path / "shards")], check=True, timeout=120)
-    shards = sorted((tmp_path / "shards").glob("model-*.safetensors"))
-    assert shards and all(s.stat().st_size < 16_000_000 for s in shards)
-    joined = tmp_path / "joined.pt"
-    subprocess.run(
-        [*script, "join", str(tmp_path / "shards"), str(joined)], check=True, timeout=120
+    ckpt, shards_dir = tmp_path / "run" / "checkpoint.pt", tmp_path / "shards"
+    # A small shard size forces several shards, as the 29 MB shipped model needs.
+    split = run_script(
+        "checkpoint_shards.py", "split", str(ckpt), str(shards_dir), "--shard-bytes", "20000"
     )
+    assert split.returncode == 0, split.stderr
+    shards = sorted(shards_dir.glob("model-*.safetensors"))
+    assert len(shards) > 1
+    joined = tmp_path / "joined.pt"
+    ok = run_script("checkpoint_shards.py", "join", str(shards_dir), str(joined))
+    assert ok.returncode == 0, ok.stderr
     a = torch.load(ckpt, weights_only=False)
     b = torch.load(joined, weights_only=False)
     assert (a["step"], a["config"]) == (b["step"], b["config"])
     assert a["model"].keys() == b["model"].keys()
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+    # Existing output is never overwritten without --force; a lost shard is a one-line error.
+    before = joined.read_bytes()
+    again = run_script("checkpoint_shards.py", "join", str(shards_dir), str(joined))
+    assert again.returncode != 0 and "--force" in again.stderr
+    assert joined.read_bytes() == before
+    shards[-1].unlink()
+    broken = run_script("checkpoint_shards.py", "join", str(shards_dir), str(tmp_path / "x.pt"))
+    assert broken.returncode != 0 and len(broken.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pt").exists()
 
 
 def test_training_pack_halves_images_and_leaves_out_the_holdout(image_dir, tmp_path):
@@ -84,11 +101,17 @@ def test_training_pack_halves_images_and_leaves_out_the_holdout(image_dir, tmp_p
 
     out = tmp_path / "pack"
     args = [str(image_dir), "--out", str(out), "--holdout", "2", "--jobs", "1"]
-    subprocess.run(
-        [sys.executable, str(SCRIPTS / "pack_training_data.py"), *args], check=True, timeout=120
-    )
+    assert run_script("pack_training_data.py", *args).returncode == 0
     packed = sorted(out.rglob("*.jpg"))
     originals = find_images([image_dir])
     assert [p.stem for p in packed] == [f.stem for f in originals[:-2]]
     with Image.open(packed[0]) as img, Image.open(originals[0]) as src:
         assert img.size == (src.size[0] // 2, src.size[1] // 2)
+    again = run_script("pack_training_data.py", *args)
+    assert again.returncode != 0 and "--force" in again.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bad = run_script("pack_training_data.py", str(empty), "--out", str(tmp_path / "p2"))
+    assert bad.returncode != 0 and bad.stderr.strip().splitlines() == [
+        f"pack_training_data: error: no images (jpg, png, ...) in data folder: {empty}"
+    ]
