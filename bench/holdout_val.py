@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import torch
 
+from ncodec.errors import InputError
 from ncodec.models import build_model
 from ncodec.train.data import find_images
 from ncodec.train.validate import make_real_validator
@@ -36,8 +38,14 @@ def main() -> None:
     parser.add_argument("--card", type=Path, default=Path("weights/hyperprior-mse.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)
+    missing = [str(p) for p in (args.card, *args.models) if not p.is_file()]
+    if missing:
+        sys.exit(f"holdout_val: error: not found: {', '.join(missing)}")
     card = json.loads(args.card.read_text())
-    files = find_images(args.data)[-args.holdout :]
+    try:
+        files = find_images(args.data)[-args.holdout :]
+    except InputError as err:
+        sys.exit(f"holdout_val: error: {err}")
     validate = make_real_validator(files, len(card["config"]["lambdas"]), count=args.holdout)
     for path in args.models:
         result = validate(load(path, card), 0)
