@@ -8,10 +8,12 @@ from pathlib import Path
 
 import click
 import torch
+from click.core import ParameterSource
 
 from ncodec.errors import InputError
 from ncodec.train.data import find_images
 from ncodec.train.loop import TrainConfig, train
+from ncodec.train.resume import resume_config
 from ncodec.train.validate import make_real_validator
 
 
@@ -137,21 +139,15 @@ def train_command(
         max_minutes=max_minutes,
     )
     if resume:
-        saved = (
-            json.loads((Path(out) / "run.json").read_text())
-            if (Path(out) / "run.json").exists()
-            else None
-        )
-        if saved:  # the architecture and data come from the run; steps may be extended
-            saved.update(
-                steps=steps,
-                out=out,
-                checkpoint_minutes=checkpoint_minutes,
-                val_every=val_every,
-                precision=precision,
-                max_minutes=max_minutes,
-            )
-            cfg = TrainConfig(**saved)
+        saved_path = Path(out) / "run.json"
+        if saved_path.exists():
+            explicit = {
+                name
+                for name in click.get_current_context().params
+                if click.get_current_context().get_parameter_source(name)
+                is not ParameterSource.DEFAULT
+            }
+            cfg = resume_config(json.loads(saved_path.read_text()), cfg, explicit)
     cfg.validate()
     files = find_images(cfg.data)
     validator = (
