@@ -1,8 +1,9 @@
 """What encoder-side latent refinement buys: plain vs refined real files, same model, same decoder.
 
-For every image and quality, encodes once plainly and once with `--refine N` steps, decodes both
-with the unchanged decoder and records real bpp, PSNR and single-thread encode time. Reports
-BD-rate of refined against plain over the images' mean curves. Writes docs/results/refine.json.
+For every image and quality, encodes once plainly and once with `--refine N` steps per search
+precision (fp32, and bf16 unless --precisions says otherwise), decodes each with the unchanged
+decoder and records real bpp, PSNR and single-thread encode time. Reports BD-rate of each refined
+curve against plain over the images' mean curves. Writes docs/results/refine.json.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from ncodec.eval.metrics import bits_per_pixel, psnr
 from ncodec.zoo import find_model
 
 
-def measure(rgb: np.ndarray, model: str, quality: int, steps: int) -> dict:
+def measure(rgb: np.ndarray, model: str, quality: int, steps: int, precision: str) -> dict:
     start = time.process_time()
-    data = api.compress_image(rgb, model, quality, steps)
+    data = api.compress_image(rgb, model, quality, steps, precision)
     encode_s = time.process_time() - start
     decoded = api.decompress_image(data)
     return {
@@ -47,21 +48,24 @@ def main() -> None:
     parser.add_argument("--qualities", default="15,43,72")
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--every", type=int, default=4, help="Use every k-th image (sorted).")
+    parser.add_argument("--precisions", default="fp32,bf16", help="Refinement search precisions.")
     parser.add_argument("--out", type=Path, default=Path("docs/results/refine.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)
     entry = find_model(args.model)
     qualities = [int(q) for q in args.qualities.split(",")]
     images = find_images(args.data)[:: args.every]
+    precisions = [api.check_refine_precision(v) for v in args.precisions.split(",")]
+    variants = {"plain": (0, "fp32")} | {
+        ("refined" if v == "fp32" else f"refined_{v}"): (args.steps, v) for v in precisions
+    }
     records = []
     jobs = [(path, q) for path in images for q in qualities]
     for path, quality in tqdm(jobs, desc="refine", unit="point"):
         rgb = load_rgb(path)
-        for steps in (0, args.steps):
-            row = measure(rgb, entry.name, quality, steps)
-            records.append({"image": path.name, "quality": quality, "steps": steps, **row})
-    plain = [r for r in records if r["steps"] == 0]
-    refined = [r for r in records if r["steps"] == args.steps]
+        for name, (steps, precision) in variants.items():
+            row = measure(rgb, entry.name, quality, steps, precision)
+            records.append({"image": path.name, "quality": quality, "variant": name, **row})
     curves = {
         name: {
             "quality": qualities,
@@ -69,11 +73,24 @@ def main() -> None:
             "psnr_rgb": mean_curve(rows, qualities, "psnr_rgb"),
             "encode_cpu_s": mean_curve(rows, qualities, "encode_cpu_s"),
         }
-        for name, rows in (("plain", plain), ("refined", refined))
+        for name in variants
+        for rows in [[r for r in records if r["variant"] == name]]
     }
-    p, r = curves["plain"], curves["refined"]
-    rate = bd_rate(p["bpp"], p["psnr_rgb"], r["bpp"], r["psnr_rgb"])
-    quality = bd_quality(p["bpp"], p["psnr_rgb"], r["bpp"], r["psnr_rgb"])
+    p = curves["plain"]
+    gains = {}
+    for name in variants:
+        if name == "plain":
+            continue
+        r = curves[name]
+        rate = bd_rate(p["bpp"], p["psnr_rgb"], r["bpp"], r["psnr_rgb"])
+        quality = bd_quality(p["bpp"], p["psnr_rgb"], r["bpp"], r["psnr_rgb"])
+        gains[f"bd_rate_{name}_vs_plain_percent"] = round(rate.value, 2)
+        gains[f"bd_psnr_{name}_vs_plain_db"] = round(quality.value, 3)
+        print(
+            f"{name}: {args.steps} steps on {len(images)} images: BD-rate {rate.value:+.2f} %, "
+            f"BD-PSNR {quality.value:+.3f} dB; encode {np.mean(p['encode_cpu_s']):.2f} s -> "
+            f"{np.mean(r['encode_cpu_s']):.1f} s per image"
+        )
     result = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "model": entry.name,
@@ -85,17 +102,11 @@ def main() -> None:
         "averaged; encode time = process CPU seconds, one thread",
         "machine": {"cpu": platform.processor() or platform.machine(), "threads": 1},
         "curves": curves,
-        "bd_rate_refined_vs_plain_percent": round(rate.value, 2),
-        "bd_psnr_refined_vs_plain_db": round(quality.value, 3),
+        **gains,
         "records": records,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(
-        f"refine {args.steps} steps on {len(images)} images: BD-rate {rate.value:+.2f} %, "
-        f"BD-PSNR {quality.value:+.3f} dB; encode {np.mean(p['encode_cpu_s']):.2f} s -> "
-        f"{np.mean(r['encode_cpu_s']):.1f} s per image"
-    )
 
 
 if __name__ == "__main__":

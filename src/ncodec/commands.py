@@ -42,9 +42,23 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     help="Encoder-side latent refinement steps: slower encoding, fewer bits at the same "
     "quality; decoding is unchanged (about 1 s per step for a 768x512 image on one core).",
 )
+@click.option(
+    "--refine-precision",
+    type=click.Choice(api.REFINE_PRECISIONS),
+    default="fp32",
+    show_default=True,
+    help="Arithmetic of the refinement's synthesis pass; bf16 is about 1.5x faster on CPUs with "
+    "AVX512-BF16 (the file decodes in float32 either way).",
+)
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
 def compress_command(
-    input_path: str, output: str, model: str | None, quality: float, refine: int, force: bool
+    input_path: str,
+    output: str,
+    model: str | None,
+    quality: float,
+    refine: int,
+    refine_precision: str,
+    force: bool,
 ) -> None:
     """Compress an image file into a .ncz file; prints real size, bits per pixel and PSNR."""
     q = api.check_quality(quality)
@@ -53,7 +67,7 @@ def compress_command(
     image = load_image(input_path)
     for notice in image.notices:
         click.echo(f"notice: {notice}", err=True)
-    data = api.compress_loaded(image, model, q, refine)
+    data = api.compress_loaded(image, model, q, refine, refine_precision)
     write_file_atomic(output, data, force)
     size = Path(output).stat().st_size
     decoded = api.decode(data)

@@ -38,10 +38,16 @@ def _install_fake_api(monkeypatch: pytest.MonkeyPatch, ladder=(20, 60), fail_at=
     calls: list = []
 
     def compress_image(
-        image: np.ndarray, model: str | None = None, quality: int = 75, refine_steps: int = 0
+        image: np.ndarray,
+        model: str | None = None,
+        quality: int = 75,
+        refine_steps: int = 0,
+        refine_precision: str = "fp32",
     ) -> bytes:
         """Fake .ncz: magic, quality byte, JPEG bytes."""
-        calls.append(("compress", model, quality) + ((refine_steps,) if refine_steps else ()))
+        extra = (refine_steps,) if refine_steps else ()
+        extra += (refine_precision,) if refine_precision != "fp32" else ()
+        calls.append(("compress", model, quality, *extra))
         if fail_at is not None and quality == fail_at:
             raise RuntimeError("fake model failure")
         return MAGIC + bytes([quality]) + bytes(imagecodecs.jpeg8_encode(image, level=quality))

@@ -52,6 +52,19 @@ def test_refine_option_is_passed_on_and_named_in_the_spec(fake_api, eval_photo):
         resolve_codec("ncodec:fake:refin=3")
 
 
+def test_refine_precision_option_is_passed_on_and_checked(fake_api, eval_photo):
+    calls = fake_api()
+    codec = resolve_codec("ncodec:fake:refine=3:precision=bf16")
+    assert codec.spec == "ncodec:fake:refine=3:precision=bf16"
+    assert codec.settings["refine_precision"] == "bf16"
+    codec.encode(eval_photo, 60)
+    assert calls == [("compress", "fake", 60, 3, "bf16")]
+    with pytest.raises(InputError, match="refine precision must be one of fp32, bf16"):
+        resolve_codec("ncodec:fake:refine=3:precision=fp16")
+    with pytest.raises(InputError, match="give refine=N too"):
+        resolve_codec("ncodec:fake:precision=bf16")
+
+
 def test_stub_api_gives_a_clear_error(monkeypatch):
     def stub() -> list[str]:
         """What the API did before models existed."""

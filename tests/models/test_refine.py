@@ -66,6 +66,18 @@ def test_shipped_model_saves_at_least_one_percent_in_twenty_steps(installed):
     assert after < 0.99 * before, (before, after)
 
 
+def test_bf16_search_writes_a_valid_cheaper_file(installed, photo):
+    codec = load_codec(find_model("tiny-hp"))
+    plain = api.compress_image(photo, model="tiny-hp", quality=50)
+    fast = api.compress_image(
+        photo, model="tiny-hp", quality=50, refine_steps=25, refine_precision="bf16"
+    )
+    assert api.decompress_image(fast).shape == photo.shape
+    assert real_loss(codec, photo, fast, 50) < real_loss(codec, photo, plain, 50)
+    with pytest.raises(InputError, match="refine precision"):
+        api.compress_image(photo, model="tiny-hp", refine_steps=2, refine_precision="fp16")
+
+
 def test_trace_reports_the_objective_it_kept(installed, photo):
     codec = load_codec(find_model("tiny-hp"))
     _, trace = codec.encode(photo, 50, 10)
@@ -93,3 +105,6 @@ def test_cli_refine_flag(installed, photo, tmp_path):
     result = CliRunner().invoke(main, [*args[:-1], "-2", "--force"])
     assert result.exit_code == 2
     assert result.output.strip().startswith("ncodec: error: refine steps")
+    result = CliRunner().invoke(main, [*args, "--refine-precision", "bf16", "--force"])
+    assert result.exit_code == 0, result.output
+    assert api.decompress_image(out.read_bytes()).shape == photo.shape

@@ -1,4 +1,5 @@
-"""Our learned codec as a harness codec: `ncodec`, `ncodec:MODEL` or `ncodec:MODEL:refine=N`."""
+"""Our learned codec as a harness codec: `ncodec`, `ncodec:MODEL`, `ncodec:MODEL:refine=N`
+(`:precision=bf16` for a faster refinement search)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _weights_tag(model: str) -> str:
 
 def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
     """Wrap `api.compress_image` / `api.decompress_image`; the rate is the full `.ncz` file."""
-    check_known_options(spec.options, ["q", "refine"], spec.name)
+    check_known_options(spec.options, ["q", "refine", "precision"], spec.name)
     models = _installed_models()
     model = spec.arg or api.default_model()
     if model not in models:
@@ -40,6 +41,9 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
     refine = int_option(
         spec.options, "refine", 0, range(api.MAX_REFINE_STEPS + 1), f"ncodec:{model}"
     )
+    precision = api.check_refine_precision(spec.options.get("precision", "fp32"))
+    if precision != "fp32" and not refine:
+        raise InputError(f"ncodec:{model}: precision= applies to refinement; give refine=N too")
     if "q" in spec.options:
         ladder = parse_ladder(spec.options["q"], QUALITY_RANGE, f"ncodec:{model}")
     else:
@@ -47,13 +51,14 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
 
     def encode(image: np.ndarray, quality: float) -> bytes:
         """Encode to the bytes of a complete `.ncz` file."""
-        return bytes(api.compress_image(image, model, int(quality), refine))
+        return bytes(api.compress_image(image, model, int(quality), refine, precision))
 
     def decode(data: bytes) -> np.ndarray:
         """Decode `.ncz` bytes to HxWx3 uint8 RGB."""
         return np.ascontiguousarray(api.decompress_image(data), dtype=np.uint8)
 
     suffix = f":refine={refine}" if refine else ""
+    suffix += f":precision={precision}" if precision != "fp32" else ""
     return Codec(
         spec=f"ncodec:{model}{suffix}",
         encode=encode,
@@ -61,6 +66,12 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
         ladder=ladder,
         quality_range=QUALITY_RANGE,
         version=f"ncodec {__version__} ({model}{_weights_tag(model)})",
-        settings={"model": model, "threads": threads, "device": "cpu", "refine_steps": refine},
+        settings={
+            "model": model,
+            "threads": threads,
+            "device": "cpu",
+            "refine_steps": refine,
+            "refine_precision": precision,
+        },
         quality_meaning="ncodec quality 1..100",
     )

@@ -127,9 +127,11 @@ class LearnedImageCodec:
         means = means_fixed * 2.0**-ACTIVATION_BITS
         return scale_indexes(scales_fixed, self.scale_table), means
 
-    def compress(self, rgb: np.ndarray, quality: int, refine_steps: int = 0) -> list[bytes]:
+    def compress(
+        self, rgb: np.ndarray, quality: int, refine_steps: int = 0, refine_precision: str = "fp32"
+    ) -> list[bytes]:
         """Coded streams of an HxWx3 uint8 image at quality 1..100."""
-        return self.encode(rgb, quality, refine_steps)[0]
+        return self.encode(rgb, quality, refine_steps, refine_precision)[0]
 
     def _level_gains(self, q: int) -> LevelGains:
         view = (1, -1, 1, 1)
@@ -147,7 +149,7 @@ class LearnedImageCodec:
 
     @torch.no_grad()
     def encode(
-        self, rgb: np.ndarray, quality: int, refine_steps: int = 0
+        self, rgb: np.ndarray, quality: int, refine_steps: int = 0, refine_precision: str = "fp32"
     ) -> tuple[list[bytes], RefineTrace | None]:
         """Coded streams, and the refinement trace when `refine_steps` > 0 (encoder-only search
         for latents with lower rate + lambda * distortion; decoding is unchanged)."""
@@ -171,6 +173,7 @@ class LearnedImageCodec:
                 rgb.shape[:2],
                 self.rate_lambda(quality),
                 refine_steps,
+                precision=refine_precision,
             )
         z_symbols = torch.round(latents.z)
         z_stream = FactorizedDensity.compress(z_symbols, self.z_tables)

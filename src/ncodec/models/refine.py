@@ -18,6 +18,10 @@ from ncodec.models.quantize import ste_round
 DEFAULT_LEARNING_RATE = 0.003
 """Adam step size in units of quantization bins of the gained latents."""
 
+REFINE_PRECISIONS = ("fp32", "bf16")
+"""Arithmetic of the synthesis transform inside the search; bf16 autocast is about 1.5x faster on
+CPUs with AVX512-BF16. The coded file is decoded in float32 either way."""
+
 
 def lambda_at(lambdas: tuple[float, ...] | list[float], position: float) -> float:
     """Lambda of a continuous rate-level position, interpolated geometrically like the gains."""
@@ -74,6 +78,7 @@ def _evaluate(
     size: tuple[int, int],
     lmbda: float,
     noise: torch.Generator,
+    bf16: bool,
 ) -> _Evaluation:
     """Both objectives share one synthesis pass on straight-through-rounded latents; y_coded sits
     at bin centres, so re-rounding it against the integer means keeps every symbol."""
@@ -82,7 +87,8 @@ def _evaluate(
     means, scales = means.float() * gains.y, scales.float() * gains.y
     y_coded = ste_round(latents.y - means) + means
     height, width = size
-    x_hat = model.g_s(y_coded * gains.y_inverse).float()[..., :height, :width]
+    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
+        x_hat = model.g_s(y_coded * gains.y_inverse).float()[..., :height, :width]
     distortion = lmbda * 255.0**2 * torch.mean((x_hat - x[..., :height, :width]) ** 2)
     pixels = height * width
 
@@ -107,11 +113,15 @@ def refine_latents(
     lmbda: float,
     steps: int,
     learning_rate: float = DEFAULT_LEARNING_RATE,
+    precision: str = "fp32",
 ) -> tuple[GainedLatents, RefineTrace]:
     """Adam on the gained latents (noisy rate, straight-through decoder, as in training); returns
-    the iterate with the lowest exact objective, so it never ends above its starting value."""
+    the iterate with the lowest exact objective, so it never ends above its starting value
+    (with bf16 the distortion in that objective is the bf16 synthesis's)."""
     if steps < 0:
         raise ValueError(f"refinement steps must be >= 0, got {steps}")
+    if precision not in REFINE_PRECISIONS:
+        raise ValueError(f"refine precision must be one of {REFINE_PRECISIONS}, got {precision!r}")
     y = start.y.detach().clone().requires_grad_(True)
     z = start.z.detach().clone().requires_grad_(True)
     optimizer = torch.optim.Adam([y, z], lr=learning_rate)
@@ -125,7 +135,9 @@ def refine_latents(
         noise = torch.Generator().manual_seed(0)
         for step in range(steps + 1):
             with torch.enable_grad():
-                result = _evaluate(model, GainedLatents(y, z), gains, x, size, lmbda, noise)
+                result = _evaluate(
+                    model, GainedLatents(y, z), gains, x, size, lmbda, noise, precision == "bf16"
+                )
             loss, bpp = result.exact_loss.item(), result.exact_bpp.item()
             if first is None:
                 first = (loss, bpp)
