@@ -260,7 +260,7 @@ def test_text_file_named_png(tmp_path):
 
 def test_ncz_file_given_as_image(tmp_path):
     path = tmp_path / "coded.png"
-    path.write_bytes(write_ncz(NczHeader("m", "0" * 16, 2, 2), [b"x"]))
+    path.write_bytes(write_ncz(NczHeader.image("m", "0" * 16, 2, 2), [b"x"]))
     with pytest.raises(InputError, match=r"compressed \.ncz file, not an image"):
         load_image(path)
 
