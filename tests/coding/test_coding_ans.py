@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ncodec.coding.ans import categorical_model, decode, encode
-from ncodec.coding.tables import CdfTables, gaussian_tables, scale_table, tables_from_pmf
+from ncodec.coding.scales import scale_table
+from ncodec.coding.tables import CdfTables, gaussian_tables, tables_from_pmf
 from ncodec.errors import FormatError, InputError
 
 INT32 = np.iinfo(np.int32)

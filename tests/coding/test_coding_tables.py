@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 
+from ncodec.coding.scales import scale_table
 from ncodec.coding.tables import (
     DEFAULT_PRECISION,
     MAX_PRECISION,
@@ -16,7 +17,6 @@ from ncodec.coding.tables import (
     laplace_tables,
     logistic_tables,
     quantize_pmf,
-    scale_table,
     tables_from_cdf,
     tables_from_pmf,
 )

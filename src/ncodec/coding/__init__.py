@@ -1,6 +1,7 @@
 """ncodec.coding: integer CDF tables and exact, vectorized ANS entropy coding (constriction)."""
 
 from ncodec.coding.ans import decode, encode
+from ncodec.coding.scales import SCALE_LEVELS, SCALE_MAX, SCALE_MIN, scale_table
 from ncodec.coding.tables import (
     DEFAULT_PRECISION,
     DEFAULT_TAIL_MASS,
@@ -8,7 +9,6 @@ from ncodec.coding.tables import (
     gaussian_tables,
     laplace_tables,
     logistic_tables,
-    scale_table,
     tables_from_cdf,
     tables_from_pmf,
 )
@@ -16,6 +16,9 @@ from ncodec.coding.tables import (
 __all__ = [
     "DEFAULT_PRECISION",
     "DEFAULT_TAIL_MASS",
+    "SCALE_LEVELS",
+    "SCALE_MAX",
+    "SCALE_MIN",
     "CdfTables",
     "decode",
     "encode",

@@ -35,6 +35,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from ncodec.coding import ans
+from ncodec.coding.scales import scale_table
 from ncodec.coding.tables import (
     DEFAULT_PRECISION,
     DEFAULT_TAIL_MASS,
@@ -42,7 +43,6 @@ from ncodec.coding.tables import (
     gaussian_tables,
     laplace_tables,
     logistic_tables,
-    scale_table,
 )
 from ncodec.errors import InputError
 

@@ -267,11 +267,6 @@ def tables_from_cdf(
     )
 
 
-def scale_table(low: float = 0.11, high: float = 256.0, count: int = 64) -> np.ndarray:
-    """Log-spaced scales low..high (CompressAI's default Gaussian-conditional scale table)."""
-    return np.exp(np.linspace(np.log(low), np.log(high), count))
-
-
 def _check_tail_mass(tail_mass: float) -> float:
     """The tail mass as a float in (0, 1), or InputError."""
     if not 0 < tail_mass < 1:

@@ -12,17 +12,22 @@ import numpy as np
 import torch
 from torch import nn
 
-from ncodec.coding import CdfTables, decode, encode, gaussian_tables
+from ncodec.coding import (
+    SCALE_LEVELS,
+    SCALE_MAX,
+    SCALE_MIN,
+    CdfTables,
+    decode,
+    encode,
+    gaussian_tables,
+    scale_table,
+)
 from ncodec.layers.bounds import lower_bound
-
-SCALE_MIN = 0.11
-SCALE_MAX = 256.0
-SCALE_LEVELS = 64
 
 
 def default_scale_table(levels: int = SCALE_LEVELS) -> np.ndarray:
-    """Log-spaced scales from SCALE_MIN to SCALE_MAX (as in CompressAI / tensorflow-compression)."""
-    return np.exp(np.linspace(math.log(SCALE_MIN), math.log(SCALE_MAX), levels))
+    """`ncodec.coding.scale_table` with `levels` scales from SCALE_MIN to SCALE_MAX."""
+    return scale_table(SCALE_MIN, SCALE_MAX, levels)
 
 
 def standard_normal_cdf(x: torch.Tensor) -> torch.Tensor:
