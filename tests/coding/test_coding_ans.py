@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ncodec.coding.ans import categorical_model, decode, encode
+from ncodec.coding.ans import decode, encode
+from ncodec.coding.coder_models import categorical_model
 from ncodec.coding.scales import scale_table
 from ncodec.coding.tables import CdfTables, gaussian_tables, tables_from_pmf
 from ncodec.errors import FormatError, InputError

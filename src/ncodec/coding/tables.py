@@ -13,12 +13,11 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from ncodec.coding.coder_models import MAX_PRECISION, categorical_model
 from ncodec.errors import FormatError, InputError
 
 #: Default number of bits of the integer probabilities (each table sums to 2**precision).
 DEFAULT_PRECISION = 24
-#: Largest precision the coder supports (constriction's ANS coder works at 24 bits).
-MAX_PRECISION = 24
 #: Default probability mass left outside a table's support (coded through the escape symbol).
 DEFAULT_TAIL_MASS = 1e-9
 
@@ -129,8 +128,6 @@ class CdfTables:
         """The constriction categorical model of one table (built once, then cached)."""
         model = self._models.get(table)
         if model is None:
-            from ncodec.coding.ans import categorical_model
-
             length = int(self.lengths[table])
             model = categorical_model(self.cdf[table, : length + 1], self.precision)
             self._models[table] = model
