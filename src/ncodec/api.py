@@ -1,26 +1,48 @@
-"""High-level Python API: compress an image to `.ncz` bytes and back, like a classical codec.
+"""High-level Python API: compress data to `.ncz` bytes and back, like a classical codec.
 
 >>> from ncodec import api
 >>> data = api.compress_image(rgb, quality=75)        # bytes of a complete .ncz file
 >>> restored = api.decompress_image(data)             # HxWx3 uint8
+
+Every model is reached through the codec protocol (`ncodec.models.protocol`): this module never
+knows which architecture it is talking to.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from ncodec.errors import InputError, ModelNotFoundError
+from ncodec.errors import FormatError, InputError, ModelNotFoundError
 from ncodec.format.container import NczHeader, read_ncz, write_ncz
 from ncodec.io.arrays import LoadedImage, load_image_array
-from ncodec.models.refine import REFINE_PRECISIONS
+from ncodec.models import FrozenCodec
+from ncodec.models.refine import MAX_REFINE_STEPS, REFINE_PRECISIONS
 from ncodec.zoo import DEFAULT_MODEL, find_model, installed_models, load_codec
 
 DEFAULT_QUALITY = 75
-MAX_REFINE_STEPS = 10_000
 LADDER = (1, 12, 25, 38, 50, 62, 75, 88, 100)
+
+__all__ = [
+    "DEFAULT_QUALITY",
+    "MAX_REFINE_STEPS",
+    "REFINE_PRECISIONS",
+    "Decoded",
+    "check_quality",
+    "compress",
+    "compress_image",
+    "compress_loaded",
+    "decode",
+    "decompress_image",
+    "default_model",
+    "list_models",
+    "load_model",
+    "quality_ladder",
+]
 
 
 def list_models() -> list[str]:
@@ -33,6 +55,11 @@ def default_model() -> str:
     return find_model(None).name if installed_models() else DEFAULT_MODEL
 
 
+def load_model(model: str | None = None) -> FrozenCodec:
+    """The frozen codec of an installed model (default model if None)."""
+    return load_codec(find_model(model))
+
+
 def quality_ladder(model: str | None = None) -> list[int]:
     """Qualities (1..100) that sweep the model's rate range, for R-D curves."""
     card = find_model(model).card
@@ -41,7 +68,9 @@ def quality_ladder(model: str | None = None) -> list[int]:
 
 def check_quality(quality: float) -> int:
     """Quality as an integer 1..100 (nearest), or a clear error."""
-    if not isinstance(quality, int | float) or not math.isfinite(quality):
+    if isinstance(quality, bool) or not isinstance(quality, int | float):
+        raise InputError(f"quality must be a number from 1 to 100, got {quality!r}")
+    if not math.isfinite(quality):
         raise InputError(f"quality must be a number from 1 to 100, got {quality!r}")
     q = round(quality)
     if not 1 <= q <= 100:
@@ -49,73 +78,90 @@ def check_quality(quality: float) -> int:
     return q
 
 
-def check_refine_steps(steps: int) -> int:
-    """Number of encoder refinement steps as a non-negative integer, or a clear error."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_REFINE_STEPS:
+def check_effort(effort: int, codec: FrozenCodec) -> int:
+    """Encoder effort as an integer within what the codec accepts, or a clear error."""
+    top = codec.max_effort()
+    if isinstance(effort, bool) or not isinstance(effort, int) or not 0 <= effort <= top:
         raise InputError(
-            f"refine steps must be an integer from 0 to {MAX_REFINE_STEPS}, got {steps!r}"
+            f"effort must be an integer from 0 to {top} for this model, got {effort!r}"
         )
-    return steps
+    return effort
 
 
-def check_refine_precision(precision: str) -> str:
-    """Arithmetic of the refinement search ('fp32' or 'bf16'), or a clear error."""
-    if precision not in REFINE_PRECISIONS:
-        raise InputError(
-            f"refine precision must be one of {', '.join(REFINE_PRECISIONS)}, got {precision!r}"
-        )
-    return precision
+def check_options(options: Mapping[str, Any] | None, codec: FrozenCodec) -> dict[str, Any]:
+    """Encoder options the codec knows; an unknown name is a clear error, not silently ignored."""
+    options = dict(options or {})
+    known = codec.effort_options()
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        allowed = ", ".join(known) or "none"
+        raise InputError(f"this model has no encoder option {unknown[0]!r} (known: {allowed})")
+    return options
+
+
+def compress(
+    data: Any,
+    model: str | None = None,
+    quality: float = DEFAULT_QUALITY,
+    effort: int = 0,
+    options: Mapping[str, Any] | None = None,
+) -> bytes:
+    """Encode data of the model's payload kind into the bytes of a complete `.ncz` file.
+
+    `effort` > 0 spends more encoder time for a better file (for the amortized image models:
+    latent refinement steps; the decoder is unchanged); `options` are the model's encoder
+    options (e.g. `{"refine_precision": "bf16"}`).
+    """
+    q = check_quality(quality)
+    entry = find_model(model)
+    codec = load_codec(entry)
+    encoded = codec.compress(data, q, check_effort(effort, codec), check_options(options, codec))
+    header = NczHeader(
+        model=entry.name,
+        weights_hash=codec.weights_hash,
+        payload=encoded.payload,
+        kind=codec.kind,
+        extra=encoded.extra,
+    )
+    return write_ncz(header, encoded.streams)
 
 
 def compress_loaded(
     image: LoadedImage,
     model: str | None = None,
     quality: float = DEFAULT_QUALITY,
-    refine_steps: int = 0,
-    refine_precision: str = "fp32",
+    effort: int = 0,
+    options: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """Encode a loaded image into the bytes of a complete `.ncz` file.
-
-    `refine_steps` > 0 searches for better latents at encode time (slower encode, same decoder);
-    `refine_precision='bf16'` runs that search's synthesis in bfloat16 (faster on recent CPUs).
-    """
-    q = check_quality(quality)
-    steps = check_refine_steps(refine_steps)
-    precision = check_refine_precision(refine_precision)
-    entry = find_model(model)
-    codec = load_codec(entry)
-    streams = codec.compress(image.rgb, q, steps, precision)
-    header = NczHeader(
-        model=entry.name,
-        weights_hash=codec.weights_hash,
-        height=image.height,
-        width=image.width,
-        mode=image.mode,
-        quality=q,
-    )
-    return write_ncz(header, streams)
+    """Encode a loaded image (its mode is kept in the header) into `.ncz` bytes."""
+    return compress(image, model, quality, effort, options)
 
 
 def compress_image(
     image: np.ndarray,
     model: str | None = None,
     quality: float = DEFAULT_QUALITY,
-    refine_steps: int = 0,
-    refine_precision: str = "fp32",
+    effort: int = 0,
+    options: Mapping[str, Any] | None = None,
 ) -> bytes:
     """Encode an image array (HxWx3 uint8 RGB; gray, alpha and 16-bit are converted)."""
-    return compress_loaded(load_image_array(image), model, quality, refine_steps, refine_precision)
+    return compress(load_image_array(image), model, quality, effort, options)
 
 
 @dataclass(frozen=True)
-class DecodedImage:
-    """A decoded `.ncz` file: RGB pixels and the header they were coded with."""
+class Decoded:
+    """A decoded `.ncz` file: the data (an HxWx3 uint8 image for image kinds) and its header."""
 
-    rgb: np.ndarray
+    data: Any
     header: NczHeader
 
+    @property
+    def rgb(self) -> np.ndarray:
+        """The decoded pixels of an image file."""
+        return self.data
 
-def decode(data: bytes) -> DecodedImage:
+
+def decode(data: bytes) -> Decoded:
     """Decode `.ncz` bytes, checking that the installed model is the one that coded them."""
     header, streams = read_ncz(data)
     entry = find_model(header.model)
@@ -125,8 +171,12 @@ def decode(data: bytes) -> DecodedImage:
             f"file was coded with model '{header.model}' weights {header.weights_hash}, but the "
             f"installed '{entry.name}' has weights {codec.weights_hash}"
         )
-    rgb = codec.decompress(streams, header.height, header.width, header.quality)
-    return DecodedImage(rgb, header)
+    if header.kind != codec.kind:
+        raise FormatError(
+            f"file holds a {header.kind.label} payload but model '{entry.name}' codes "
+            f"{codec.kind.label}"
+        )
+    return Decoded(codec.decompress(streams, header), header)
 
 
 def decompress_image(data: bytes) -> np.ndarray:

@@ -10,6 +10,7 @@ import click
 import numpy as np
 
 from ncodec import api
+from ncodec.errors import InputError
 from ncodec.format.container import describe, read_ncz
 from ncodec.io import check_image_output_path, check_output_path, load_image, save_image
 from ncodec.io.inputs import read_input_file
@@ -35,20 +36,20 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     help="1..100, higher is better (as in JPEG).",
 )
 @click.option(
-    "--refine",
+    "--effort",
     type=int,
-    default=0,
-    show_default=True,
-    help="Encoder-side latent refinement steps: slower encoding, fewer bits at the same "
-    "quality; decoding is unchanged (about 1.5 s per step for a 768x512 image on one core).",
+    default=None,
+    help="Encoder effort: more encoder time for fewer bits at the same quality; decoding is "
+    "unchanged. For the amortized image models it is the number of latent refinement steps "
+    "(default 0; timings in docs/results).",
 )
+@click.option("--refine", type=int, default=None, help="Same as --effort (older name).")
 @click.option(
     "--refine-precision",
     type=click.Choice(api.REFINE_PRECISIONS),
-    default="fp32",
-    show_default=True,
-    help="Arithmetic of the refinement's synthesis pass; bf16 was 2x faster on Kodak with the "
-    "same gain on a CPU with AVX512-BF16 (the file decodes in float32 either way).",
+    default=None,
+    help="Arithmetic of the refinement's synthesis pass (fp32 or bf16); the file decodes in "
+    "float32 either way.",
 )
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
 def compress_command(
@@ -56,18 +57,23 @@ def compress_command(
     output: str,
     model: str | None,
     quality: float,
-    refine: int,
-    refine_precision: str,
+    effort: int | None,
+    refine: int | None,
+    refine_precision: str | None,
     force: bool,
 ) -> None:
     """Compress an image file into a .ncz file; prints real size, bits per pixel and PSNR."""
     q = api.check_quality(quality)
-    api.check_refine_steps(refine)
+    if effort is not None and refine is not None and effort != refine:
+        raise InputError(f"--effort {effort} and --refine {refine} disagree (give one)")
+    steps = effort if effort is not None else refine if refine is not None else 0
+    options = {} if refine_precision is None else {"refine_precision": refine_precision}
+    api.check_effort(steps, api.load_model(model))
     check_output_path(output, force)
     image = load_image(input_path)
     for notice in image.notices:
         click.echo(f"notice: {notice}", err=True)
-    data = api.compress_loaded(image, model, q, refine, refine_precision)
+    data = api.compress_loaded(image, model, q, steps, options)
     write_file_atomic(output, data, force)
     size = Path(output).stat().st_size
     decoded = api.decode(data)

@@ -20,8 +20,7 @@ from safetensors.numpy import load_file, save_file
 
 from ncodec.errors import FormatError, ModelNotFoundError
 from ncodec.format.weights_hash import weights_hash, weights_hash_of_file
-from ncodec.models import build_model
-from ncodec.models.codec import LearnedImageCodec, export_arrays
+from ncodec.models import FrozenCodec, build_model, get_architecture
 
 WEIGHTS_FORMAT = "ncodec-weights-1"
 DEFAULT_MODEL = "hyperprior-mse"
@@ -84,9 +83,8 @@ def save_model(path: Path, model: torch.nn.Module, architecture: str, config: di
     tensors = {
         f"model.{k}": v.detach().cpu().contiguous().numpy() for k, v in model.state_dict().items()
     }
-    tensors.update(
-        {f"coding.{k}": np.ascontiguousarray(v) for k, v in export_arrays(model).items()}
-    )
+    arrays = get_architecture(architecture).export(model)
+    tensors.update({f"coding.{k}": np.ascontiguousarray(v) for k, v in arrays.items()})
     metadata = {
         "format": WEIGHTS_FORMAT,
         "architecture": architecture,
@@ -107,7 +105,7 @@ def _safetensors_metadata(raw: bytes) -> dict:
 
 
 @lru_cache(maxsize=4)
-def _load_codec(path: str, mtime_ns: int) -> LearnedImageCodec:
+def _load_codec(path: str, mtime_ns: int) -> FrozenCodec:
     # One read: the fingerprint written into .ncz headers is the hash of exactly the bytes the
     # codec was built from, even if the file is replaced while we run.
     try:
@@ -118,7 +116,8 @@ def _load_codec(path: str, mtime_ns: int) -> LearnedImageCodec:
         raise FormatError(f"cannot read model weights {path}: {err}") from err
     if meta.get("format") != WEIGHTS_FORMAT:
         raise FormatError(f"{path} is not an ncodec weights file ({WEIGHTS_FORMAT})")
-    model = build_model(meta["architecture"], json.loads(meta["config"]))
+    architecture = get_architecture(meta.get("architecture", ""))
+    model = build_model(architecture.name, json.loads(meta.get("config", "{}")))
     state = {
         k[len("model.") :]: torch.from_numpy(v)
         for k, v in tensors.items()
@@ -129,7 +128,7 @@ def _load_codec(path: str, mtime_ns: int) -> LearnedImageCodec:
     except RuntimeError as err:
         raise FormatError(f"weights in {path} do not match their architecture") from err
     arrays = {k[len("coding.") :]: v for k, v in tensors.items() if k.startswith("coding.")}
-    codec = LearnedImageCodec(model, arrays)
+    codec = architecture.freeze(model, arrays)
     codec.weights_hash = weights_hash(raw)
     return codec
 
@@ -147,6 +146,6 @@ def load_model_weights(path: Path) -> dict[str, torch.Tensor]:
     }
 
 
-def load_codec(entry: ModelEntry) -> LearnedImageCodec:
+def load_codec(entry: ModelEntry) -> FrozenCodec:
     """The ready-to-code model of an installed entry (cached per file version)."""
     return _load_codec(str(entry.path), entry.path.stat().st_mtime_ns)

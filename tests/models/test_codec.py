@@ -8,25 +8,26 @@ import torch
 
 from ncodec import api
 from ncodec.format.container import read_ncz
+from ncodec.models.image_codec import image_tensor, pad_to_multiple
 from ncodec.zoo import find_model, load_codec
 
 
 def encoder_side_reconstruction(codec, rgb: np.ndarray, quality: int) -> np.ndarray:
     """What the decoder must output, computed from the encoder's own quantized latents."""
     q = quality - 1
-    x = codec._pad(rgb)
+    x = pad_to_multiple(image_tensor(rgb), codec.stride)
     with torch.no_grad():
-        y = codec.model.g_a(x) * codec.y_gain[q].view(1, -1, 1, 1)
-        if codec.streams_per_image == 1:
+        y = codec.module.g_a(x) * codec.y_gain[q].view(1, -1, 1, 1)
+        if codec.stream_count == 1:
             y_hat = torch.round(y)
         else:
             z = torch.round(
-                codec.model.h_a(y / codec.y_gain[q].view(1, -1, 1, 1))
+                codec.module.h_a(y / codec.y_gain[q].view(1, -1, 1, 1))
                 * codec.z_gain[q].view(1, -1, 1, 1)
             )
             _, means = codec._hyper_params(z.double(), q)
             y_hat = (torch.round(y - means.float()).double() + means).float()
-        x_hat = codec.model.g_s(y_hat * codec.y_inverse_gain[q].view(1, -1, 1, 1))
+        x_hat = codec.module.g_s(y_hat * codec.y_inverse_gain[q].view(1, -1, 1, 1))
     x_hat = x_hat[0, :, : rgb.shape[0], : rgb.shape[1]]
     return torch.round(x_hat.clamp(0, 1) * 255).to(torch.uint8).permute(1, 2, 0).numpy()
 
@@ -81,3 +82,25 @@ def test_header_hash_is_the_hash_of_the_bytes_the_codec_was_built_from(installed
     assert codec.weights_hash == weights_hash_of_file(entry.path)
     header, _ = read_ncz(api.compress_image(photo, model="tiny-fp", quality=10))
     assert header.weights_hash == codec.weights_hash
+
+
+def test_decode_macs_are_counted_per_part(installed):
+    from ncodec.format import NczHeader
+
+    header = NczHeader.image("tiny-hp", "0" * 16, 64, 64)
+    hp = load_codec(find_model("tiny-hp")).decode_macs(header)
+    fp = load_codec(find_model("tiny-fp")).decode_macs(header)
+    assert set(hp) == {"synthesis", "hyper_synthesis"} and set(fp) == {"synthesis"}
+    assert hp["synthesis"] == fp["synthesis"] > hp["hyper_synthesis"] > 0
+
+
+def test_shipped_synthesis_macs_match_a_hand_count():
+    """hyperprior-mse: N=128, M=192, four 5x5 stride-2 transposed convs and three IGDNs."""
+    codec = load_codec(find_model("hyperprior-mse"))
+    from ncodec.format import NczHeader
+
+    macs = codec.decode_macs(NczHeader.image("hyperprior-mse", "0" * 16, 64, 64))
+    n, m = 128, 192
+    per_pixel = 25 * (m * n / 256 + n * n / 64 + n * n / 16 + n * 3 / 4)
+    per_pixel += n * n / 64 + n * n / 16 + n * n / 4  # IGDN after each: 1/8, 1/4, 1/2 resolution
+    assert macs["synthesis"] == pytest.approx(per_pixel)

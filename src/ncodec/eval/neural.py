@@ -1,5 +1,9 @@
-"""Our learned codec as a harness codec: `ncodec`, `ncodec:MODEL`, `ncodec:MODEL:refine=N`
-(`:precision=bf16` for a faster refinement search)."""
+"""Our learned codecs as harness codecs: `ncodec`, `ncodec:MODEL`, `ncodec:MODEL:effort=N`
+(`refine=N` is the older name of effort; `:precision=bf16` for a faster refinement search).
+
+Any installed model of the lossy-image kind works, whatever its architecture: the harness talks
+to it through `ncodec.api` only.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,6 @@ from ncodec.eval.codec import Codec, CodecSpec, check_known_options, int_option,
 QUALITY_RANGE = (1.0, 100.0)
 
 
-def _installed_models() -> list[str]:
-    """Installed model names; a clear error while the models are not available."""
-    try:
-        return list(api.list_models())
-    except NotImplementedError:
-        raise InputError("ncodec models are not available yet (ncodec.api is a stub)") from None
-
-
 def _weights_tag(model: str) -> str:
     """`, weights <hash>` of an installed model, so results of retrained weights never mix."""
     from ncodec.zoo import find_model
@@ -30,20 +26,35 @@ def _weights_tag(model: str) -> str:
         return ""
 
 
+def _effort(spec: CodecSpec, model: str, top: int) -> int:
+    """The `effort=` (or older `refine=`) option; both given must agree."""
+    name = f"ncodec:{model}"
+    values = {
+        key: int_option(spec.options, key, 0, range(top + 1), name)
+        for key in ("effort", "refine")
+        if key in spec.options
+    }
+    if len(set(values.values())) > 1:
+        raise InputError(f"{name}: effort= and refine= disagree (give one)")
+    return next(iter(values.values()), 0)
+
+
 def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
     """Wrap `api.compress_image` / `api.decompress_image`; the rate is the full `.ncz` file."""
-    check_known_options(spec.options, ["q", "refine", "precision"], spec.name)
-    models = _installed_models()
+    check_known_options(spec.options, ["q", "effort", "refine", "precision"], spec.name)
+    models = api.list_models()
     model = spec.arg or api.default_model()
     if model not in models:
         known = ", ".join(models) or "none installed"
         raise ModelNotFoundError(f"unknown ncodec model {model!r} (installed: {known})")
-    refine = int_option(
-        spec.options, "refine", 0, range(api.MAX_REFINE_STEPS + 1), f"ncodec:{model}"
-    )
-    precision = api.check_refine_precision(spec.options.get("precision", "fp32"))
-    if precision != "fp32" and not refine:
-        raise InputError(f"ncodec:{model}: precision= applies to refinement; give refine=N too")
+    frozen = api.load_model(model)
+    effort = _effort(spec, model, frozen.max_effort())
+    options = {}
+    if "precision" in spec.options:
+        if not effort:
+            raise InputError(f"ncodec:{model}: precision= applies to refinement; give effort=N")
+        options = api.check_options({"refine_precision": spec.options["precision"]}, frozen)
+    precision = options.get("refine_precision", "fp32")
     if "q" in spec.options:
         ladder = parse_ladder(spec.options["q"], QUALITY_RANGE, f"ncodec:{model}")
     else:
@@ -51,13 +62,15 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
 
     def encode(image: np.ndarray, quality: float) -> bytes:
         """Encode to the bytes of a complete `.ncz` file."""
-        return bytes(api.compress_image(image, model, int(quality), refine, precision))
+        return bytes(api.compress_image(image, model, int(quality), effort, options))
 
     def decode(data: bytes) -> np.ndarray:
         """Decode `.ncz` bytes to HxWx3 uint8 RGB."""
         return np.ascontiguousarray(api.decompress_image(data), dtype=np.uint8)
 
-    suffix = f":refine={refine}" if refine else ""
+    # Spec strings key the stored records: refinement models keep the historical `refine=`.
+    effort_key = "refine" if "refine_precision" in frozen.effort_options() else "effort"
+    suffix = f":{effort_key}={effort}" if effort else ""
     suffix += f":precision={precision}" if precision != "fp32" else ""
     return Codec(
         spec=f"ncodec:{model}{suffix}",
@@ -70,7 +83,7 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
             "model": model,
             "threads": threads,
             "device": "cpu",
-            "refine_steps": refine,
+            "refine_steps": effort,
             "refine_precision": precision,
         },
         quality_meaning="ncodec quality 1..100",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 DEFAULT_LAMBDAS = (0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483)
 """CompressAI's MSE lambdas for qualities 1..6 (loss = bpp + lambda * 255^2 * MSE)."""
@@ -18,3 +20,11 @@ class CodecConfig:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "lambdas": list(self.lambdas)}
+
+
+def image_config(config: Mapping[str, Any]) -> CodecConfig:
+    """A CodecConfig from a stored config dict (lambdas may come as a JSON list)."""
+    cfg = dict(config)
+    if "lambdas" in cfg:
+        cfg["lambdas"] = tuple(cfg["lambdas"])
+    return CodecConfig(**cfg)

@@ -18,20 +18,13 @@ from ncodec.models.quantize import ste_round
 DEFAULT_LEARNING_RATE = 0.003
 """Adam step size in units of quantization bins of the gained latents."""
 
+MAX_REFINE_STEPS = 10_000
+"""Most refinement steps an encoder accepts (the effort of the amortized image models)."""
+
 REFINE_PRECISIONS = ("fp32", "bf16")
 """Arithmetic of the synthesis transform inside the search; bf16 autocast was 2x faster with the
 same gain on Kodak (AVX512-BF16 CPU, docs/results/refine.json). The coded file is decoded in
 float32 either way."""
-
-
-def lambda_at(lambdas: tuple[float, ...] | list[float], position: float) -> float:
-    """Lambda of a continuous rate-level position, interpolated geometrically like the gains."""
-    if len(lambdas) == 1:
-        return float(lambdas[0])
-    t = min(max(position, 0.0), len(lambdas) - 1)
-    low = min(math.floor(t), len(lambdas) - 2)
-    frac = t - low
-    return math.exp(math.log(lambdas[low]) * (1 - frac) + math.log(lambdas[low + 1]) * frac)
 
 
 @dataclass(frozen=True)

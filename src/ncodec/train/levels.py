@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from ncodec.errors import InputError
-from ncodec.models import build_model
+from ncodec.models import RateLevels, build_model
 
 GAIN_SUFFIXES = ("log_gain", "log_inverse_gain")
 
@@ -21,15 +21,7 @@ GAIN_SUFFIXES = ("log_gain", "log_inverse_gain")
 def level_positions(old: list[float], new: list[float]) -> list[float]:
     """Position of each new lambda on the old levels' index axis (linear in log lambda,
     extrapolated beyond the ends); old lambdas map to their own integer index."""
-    logs = [math.log(v) for v in old]
-    positions = []
-    for lam in new:
-        x = math.log(lam)
-        i = 0 if x <= logs[0] else len(logs) - 2 if x >= logs[-1] else None
-        if i is None:
-            i = max(k for k in range(len(logs) - 1) if logs[k] <= x)
-        positions.append(i + (x - logs[i]) / (logs[i + 1] - logs[i]))
-    return positions
+    return RateLevels(tuple(old)).positions_of(new)
 
 
 def _extend_rows(table: torch.Tensor, positions: list[float]) -> torch.Tensor:

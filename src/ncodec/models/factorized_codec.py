@@ -1,0 +1,78 @@
+"""The factorized prior registered as an architecture, and its frozen codec (one stream)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ncodec.entropy import FactorizedDensity
+from ncodec.format import NczHeader, PayloadKind
+from ncodec.models.coding_arrays import float_array, gain_arrays, prefixed, tables_under
+from ncodec.models.config import image_config
+from ncodec.models.factorized_prior import FactorizedPrior
+from ncodec.models.hyperprior_codec import Y_DOWNSAMPLING
+from ncodec.models.image_codec import FrozenImageCodec
+from ncodec.models.macs import count_macs
+from ncodec.models.protocol import Architecture
+from ncodec.models.registry import register_architecture
+
+
+class FrozenFactorizedPrior(FrozenImageCodec):
+    """y coded with per-channel integer tables of the learned density."""
+
+    def __init__(self, module: nn.Module, arrays: Mapping[str, np.ndarray]) -> None:
+        super().__init__(module, arrays)
+        self.y_tables = tables_under(arrays, "y_tables")
+        self.y_gain = float_array(arrays, "y_gain")
+        self.y_inverse_gain = float_array(arrays, "y_inverse_gain")
+
+    def _y_shape(self, padded: tuple[int, int]) -> tuple[int, ...]:
+        return (1, self.y_gain.shape[1], padded[0] // Y_DOWNSAMPLING, padded[1] // Y_DOWNSAMPLING)
+
+    def encode_padded(
+        self,
+        x: torch.Tensor,
+        q: int,
+        size: tuple[int, int],
+        effort: int,
+        options: Mapping[str, Any],
+    ) -> tuple[list[bytes], Any]:
+        y = self.module.g_a(x) * self.y_gain[q].view(1, -1, 1, 1)
+        return [FactorizedDensity.compress(y, self.y_tables)], None
+
+    def decode_padded(self, streams: list[bytes], padded: tuple[int, int], q: int) -> torch.Tensor:
+        y = FactorizedDensity.decompress(streams[0], self.y_tables, self._y_shape(padded))
+        return self.module.g_s(y * self.y_inverse_gain[q].view(1, -1, 1, 1))
+
+    def decode_macs(self, header: NczHeader) -> dict[str, float]:
+        """Synthesis MACs per pixel, measured on a 256x256 image."""
+        synthesis = count_macs(self.module.g_s, torch.zeros(self._y_shape((256, 256))))
+        return {"synthesis": synthesis / (256 * 256)}
+
+
+@register_architecture
+class FactorizedPriorArchitecture(Architecture):
+    """Ballé et al. 2017/2018: one learned density per latent channel, no side information."""
+
+    name = FactorizedPrior.architecture
+    kind = PayloadKind.LOSSY_IMAGE
+
+    @classmethod
+    def build(cls, config: Mapping[str, Any]) -> nn.Module:
+        return FactorizedPrior(image_config(config))
+
+    @classmethod
+    @torch.no_grad()
+    def export(cls, module: nn.Module) -> dict[str, np.ndarray]:
+        return {
+            **gain_arrays(module.y_gains, "y", tuple(module.config.lambdas)),
+            **prefixed("y_tables", module.y_density.build_tables().to_arrays()),
+        }
+
+    @classmethod
+    def freeze(cls, module: nn.Module, arrays: Mapping[str, np.ndarray]) -> FrozenFactorizedPrior:
+        return FrozenFactorizedPrior(module, arrays)

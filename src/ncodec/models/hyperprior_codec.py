@@ -1,0 +1,182 @@
+"""The mean-scale hyperprior registered as an architecture, and its frozen codec.
+
+Coding path: z is coded with integer tables of the factorized density; an integer (fixed-point)
+hyper-synthesis turns the decoded z into scale-table indexes and means that encoder and decoder
+compute bit for bit; y is coded as round(y - means) under the chosen Gaussian tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ncodec.entropy import FactorizedDensity, GaussianConditional, default_scale_table
+from ncodec.entropy.integer_network import (
+    ACTIVATION_BITS,
+    GAIN_BITS,
+    IntegerHyperSynthesis,
+    apply_gain_fixed,
+    fixed_point,
+    scale_indexes,
+)
+from ncodec.errors import FormatError, InputError
+from ncodec.format import NczHeader, PayloadKind
+from ncodec.models.coding_arrays import float_array, gain_arrays, prefixed, tables_under
+from ncodec.models.config import image_config
+from ncodec.models.hyperprior import MeanScaleHyperprior
+from ncodec.models.image_codec import FrozenImageCodec
+from ncodec.models.macs import count_macs
+from ncodec.models.protocol import Architecture
+from ncodec.models.refine import (
+    MAX_REFINE_STEPS,
+    REFINE_PRECISIONS,
+    GainedLatents,
+    LevelGains,
+    refine_latents,
+)
+from ncodec.models.registry import register_architecture
+
+Y_DOWNSAMPLING = 16
+"""g_a halves the resolution four times."""
+Z_DOWNSAMPLING = 4
+"""h_a halves y's resolution twice more."""
+
+
+class FrozenHyperprior(FrozenImageCodec):
+    """Two streams per image: z (factorized tables), then y (Gaussian tables from integer h_s)."""
+
+    stream_count = 2
+
+    def __init__(self, module: nn.Module, arrays: Mapping[str, np.ndarray]) -> None:
+        super().__init__(module, arrays)
+        self.y_tables = tables_under(arrays, "y_tables")
+        self.z_tables = tables_under(arrays, "z_tables")
+        self.y_gain = float_array(arrays, "y_gain")
+        self.y_inverse_gain = float_array(arrays, "y_inverse_gain")
+        self.z_gain = float_array(arrays, "z_gain")
+        self.z_inverse_gain = float_array(arrays, "z_inverse_gain")
+        self.z_inverse_gain_fixed = fixed_point(self.z_inverse_gain, GAIN_BITS)
+        self.y_gain_fixed = fixed_point(self.y_gain, GAIN_BITS)
+        if "scale_table" not in arrays:
+            raise FormatError("model weights lack coding array 'scale_table'")
+        self.scale_table = np.asarray(arrays["scale_table"], np.float64)
+        self.hyper_synthesis = IntegerHyperSynthesis(module.h_s)
+
+    def max_effort(self) -> int:
+        """Effort = encoder-side latent refinement steps (the decoder is unchanged)."""
+        return MAX_REFINE_STEPS
+
+    def effort_options(self) -> tuple[str, ...]:
+        return ("refine_precision",)
+
+    def _hyper_params(self, z_symbols: torch.Tensor, q: int) -> tuple[np.ndarray, torch.Tensor]:
+        """Scale-table indexes and gained means (exact fixed-point values, float64) from z."""
+        out = self.hyper_synthesis(z_symbols, self.z_inverse_gain_fixed[q])
+        means, scales = out.chunk(2, dim=1)
+        gain = self.y_gain_fixed[q]
+        means = apply_gain_fixed(means, gain) * 2.0**-ACTIVATION_BITS
+        return scale_indexes(apply_gain_fixed(scales, gain), self.scale_table), means
+
+    def _level_gains(self, q: int) -> LevelGains:
+        view = (1, -1, 1, 1)
+        return LevelGains(
+            y=self.y_gain[q].view(view),
+            y_inverse=self.y_inverse_gain[q].view(view),
+            z=self.z_gain[q].view(view),
+            z_inverse=self.z_inverse_gain[q].view(view),
+        )
+
+    def encode_padded(
+        self,
+        x: torch.Tensor,
+        q: int,
+        size: tuple[int, int],
+        effort: int,
+        options: Mapping[str, Any],
+    ) -> tuple[list[bytes], Any]:
+        precision = options.get("refine_precision", "fp32")
+        if precision not in REFINE_PRECISIONS:
+            raise InputError(
+                f"refine precision must be one of {', '.join(REFINE_PRECISIONS)}, got {precision!r}"
+            )
+        model = self.module
+        y = model.g_a(x)
+        gains = self._level_gains(q)
+        latents = GainedLatents(y * gains.y, model.h_a(y) * gains.z)
+        trace = None
+        if effort:
+            lmbda = self.rate_lambda(q + 1)
+            latents, trace = refine_latents(
+                model, x, latents, gains, size, lmbda, effort, precision=precision
+            )
+        z_symbols = torch.round(latents.z)
+        z_stream = FactorizedDensity.compress(z_symbols, self.z_tables)
+        indexes, means = self._hyper_params(z_symbols, q)
+        y_stream = GaussianConditional.compress(latents.y, means, indexes, self.y_tables)
+        return [z_stream, y_stream], trace
+
+    def latent_shapes(self, padded: tuple[int, int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Shapes of y and z for a padded image size."""
+        y_shape = (
+            1,
+            self.y_gain.shape[1],
+            padded[0] // Y_DOWNSAMPLING,
+            padded[1] // Y_DOWNSAMPLING,
+        )
+        z_shape = (
+            1,
+            self.z_gain.shape[1],
+            y_shape[2] // Z_DOWNSAMPLING,
+            y_shape[3] // Z_DOWNSAMPLING,
+        )
+        return y_shape, z_shape
+
+    def decode_padded(self, streams: list[bytes], padded: tuple[int, int], q: int) -> torch.Tensor:
+        _, z_shape = self.latent_shapes(padded)
+        z_symbols = FactorizedDensity.decompress(streams[0], self.z_tables, z_shape)
+        indexes, means = self._hyper_params(z_symbols, q)
+        y_gained = GaussianConditional.decompress(streams[1], means, indexes, self.y_tables)
+        y_hat = y_gained.float() * self.y_inverse_gain[q].view(1, -1, 1, 1)
+        return self.module.g_s(y_hat)
+
+    def decode_macs(self, header: NczHeader) -> dict[str, float]:
+        """Synthesis and (integer) hyper-synthesis MACs per pixel, measured on a 256x256 image."""
+        y_shape, z_shape = self.latent_shapes((256, 256))
+        pixels = 256 * 256
+        synthesis = count_macs(self.module.g_s, torch.zeros(y_shape))
+        hyper = count_macs(self.module.h_s, torch.zeros(z_shape))
+        return {"synthesis": synthesis / pixels, "hyper_synthesis": hyper / pixels}
+
+
+@register_architecture
+class MeanScaleHyperpriorArchitecture(Architecture):
+    """Minnen et al. 2018 without context: factorized z, Gaussian y from an integer h_s."""
+
+    name = MeanScaleHyperprior.architecture
+    kind = PayloadKind.LOSSY_IMAGE
+
+    @classmethod
+    def build(cls, config: Mapping[str, Any]) -> nn.Module:
+        return MeanScaleHyperprior(image_config(config))
+
+    @classmethod
+    @torch.no_grad()
+    def export(cls, module: nn.Module) -> dict[str, np.ndarray]:
+        lambdas = tuple(module.config.lambdas)
+        arrays = {
+            **gain_arrays(module.y_gains, "y", lambdas),
+            **gain_arrays(module.z_gains, "z", lambdas),
+            **prefixed("z_tables", module.z_density.build_tables().to_arrays()),
+        }
+        scales = default_scale_table()
+        arrays["scale_table"] = scales
+        arrays.update(prefixed("y_tables", GaussianConditional.build_tables(scales).to_arrays()))
+        return arrays
+
+    @classmethod
+    def freeze(cls, module: nn.Module, arrays: Mapping[str, np.ndarray]) -> FrozenHyperprior:
+        return FrozenHyperprior(module, arrays)

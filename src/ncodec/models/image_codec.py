@@ -1,0 +1,108 @@
+"""What every frozen lossy-image codec shares: padding, pixels, qualities, the image header.
+
+Architectures subclass `FrozenImageCodec` and override two hooks, `encode_padded` and
+`decode_padded` (as TensorFlow Compression's entropy models differ only by overridden hooks);
+`stream_count` and `stride` come from the architecture.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ncodec.errors import FormatError, InputError
+from ncodec.format import ImageInfo, NczHeader, PayloadKind
+from ncodec.models.protocol import Encoded, FrozenCodec
+from ncodec.models.rate_levels import RateLevels
+
+
+def image_tensor(rgb: np.ndarray) -> torch.Tensor:
+    """HxWx3 uint8 -> (1, 3, H, W) float32 in [0, 1]."""
+    pixels = torch.from_numpy(np.array(rgb, dtype=np.uint8, copy=True))
+    return pixels.permute(2, 0, 1)[None].float() / 255.0
+
+
+def pad_to_multiple(x: torch.Tensor, stride: int) -> torch.Tensor:
+    """Replicate-pad the bottom and right so both sides are multiples of `stride`."""
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % stride, (-w) % stride
+    return F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
+
+
+def to_pixels(x_hat: torch.Tensor, height: int, width: int) -> np.ndarray:
+    """(1, 3, H', W') in [0, 1] -> HxWx3 uint8 (cropped, clamped, rounded)."""
+    x_hat = x_hat[0, :, :height, :width]
+    pixels = torch.round(x_hat.clamp(0, 1) * 255.0).to(torch.uint8)
+    return pixels.permute(1, 2, 0).contiguous().numpy()
+
+
+def split_image(data: Any) -> tuple[np.ndarray, str]:
+    """(HxWx3 uint8 RGB, Pillow mode) of a `LoadedImage`-like object or a plain RGB array."""
+    rgb = getattr(data, "rgb", data)
+    mode = getattr(data, "mode", "RGB")
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise InputError(f"expected an HxWx3 uint8 RGB image, got {rgb.dtype} {rgb.shape}")
+    return rgb, mode
+
+
+class FrozenImageCodec(FrozenCodec):
+    """A variable-rate lossy image codec: quality 1..100 picks a rate-level position."""
+
+    kind: ClassVar[PayloadKind] = PayloadKind.LOSSY_IMAGE
+    stream_count: ClassVar[int] = 1
+    """Number of coded streams per image."""
+
+    def __init__(self, module: nn.Module, arrays: Mapping[str, np.ndarray]) -> None:
+        self.module = module.eval()
+        self.arrays = dict(arrays)
+        self.levels = RateLevels(tuple(module.config.lambdas))
+        self.stride: int = module.stride
+
+    def rate_lambda(self, quality: int) -> float:
+        """Lambda (loss = bpp + lambda * 255^2 * MSE) that quality 1..100 was trained for."""
+        return self.levels.lambda_of_quality(quality)
+
+    @torch.no_grad()
+    def compress(
+        self, data: Any, quality: int, effort: int = 0, options: Mapping[str, Any] | None = None
+    ) -> Encoded:
+        rgb, mode = split_image(data)
+        if not 0 <= effort <= self.max_effort():
+            raise InputError(f"effort must be from 0 to {self.max_effort()}, got {effort}")
+        x = pad_to_multiple(image_tensor(rgb), self.stride)
+        streams, trace = self.encode_padded(
+            x, int(quality) - 1, rgb.shape[:2], effort, options or {}
+        )
+        info = ImageInfo(height=rgb.shape[0], width=rgb.shape[1], mode=mode, quality=int(quality))
+        return Encoded(streams=streams, payload=info, trace=trace)
+
+    @torch.no_grad()
+    def decompress(self, streams: Sequence[bytes], header: NczHeader) -> np.ndarray:
+        if len(streams) != self.stream_count:
+            raise FormatError(f"expected {self.stream_count} coded streams, found {len(streams)}")
+        height, width = header.height, header.width
+        padded = (-(-height // self.stride) * self.stride, -(-width // self.stride) * self.stride)
+        x_hat = self.decode_padded(list(streams), padded, header.quality - 1)
+        return to_pixels(x_hat, height, width)
+
+    @abstractmethod
+    def encode_padded(
+        self,
+        x: torch.Tensor,
+        q: int,
+        size: tuple[int, int],
+        effort: int,
+        options: Mapping[str, Any],
+    ) -> tuple[list[bytes], Any]:
+        """Hook: coded streams (and an optional trace) of a padded image at quality index q."""
+
+    @abstractmethod
+    def decode_padded(self, streams: list[bytes], padded: tuple[int, int], q: int) -> torch.Tensor:
+        """Hook: the (1, 3, H', W') reconstruction of a padded image from its streams."""
