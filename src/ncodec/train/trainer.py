@@ -112,6 +112,7 @@ class Trainer:
             raise InputError(
                 f"{self.settings.out} already holds a run; pass --resume to continue it"
             )
+        Path(self.settings.out).mkdir(parents=True, exist_ok=True)
         torch.manual_seed(self.settings.seed)
         device = torch.device(self.settings.device)
         model = self.task.build_model().to(device)
