@@ -45,8 +45,11 @@ _CONVERTED_TO_RGB = {
 _CORRUPT_DATA_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
 
 
-def load_image(path: str | os.PathLike[str]) -> LoadedImage:
-    """Read an image file (PNG, JPEG, PPM/PGM, BMP, TIFF, WebP, GIF, ...) as HxWx3 uint8 RGB."""
+def load_image(path: str | os.PathLike[str], exif_orientation: bool = True) -> LoadedImage:
+    """Read an image file (PNG, JPEG, PPM/PGM, BMP, TIFF, WebP, GIF, ...) as HxWx3 uint8 RGB.
+
+    With `exif_orientation` (the default) a JPEG's EXIF rotation is applied, as viewers show it.
+    """
     source = check_input_file(path)
     try:
         handle = open(source, "rb")  # noqa: SIM115 - closed below, after decoding
@@ -55,7 +58,7 @@ def load_image(path: str | os.PathLike[str]) -> LoadedImage:
     try:
         with handle, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # users get notices, not Python warnings
-            return _load_from_handle(handle, source)
+            return _load_from_handle(handle, source, exif_orientation)
     except NcodecError:
         raise
     except Image.DecompressionBombError:
@@ -101,7 +104,12 @@ def check_image_output_path(path: str | os.PathLike[str], force: bool = False) -
     return check_output_path(target, force)
 
 
-def _load_from_handle(handle: BinaryIO, source: Path) -> LoadedImage:
+def load_rgb(path: str | os.PathLike[str], exif_orientation: bool = True) -> np.ndarray:
+    """Just the pixels of `load_image`: HxWx3 uint8 RGB, C-contiguous; notices are dropped."""
+    return load_image(path, exif_orientation).rgb
+
+
+def _load_from_handle(handle: BinaryIO, source: Path, exif_orientation: bool) -> LoadedImage:
     """Open with Pillow, guard the size, then decode (16-bit PNG/TIFF via imagecodecs)."""
     try:
         image = Image.open(handle)
@@ -119,7 +127,8 @@ def _load_from_handle(handle: BinaryIO, source: Path) -> LoadedImage:
         loaded = load_image_array(pixels, mode=image.mode)
     else:
         image.load()
-        image = _apply_exif_orientation(image, notices)
+        if exif_orientation:
+            image = _apply_exif_orientation(image, notices)
         loaded = _convert_pillow_image(image)
     loaded.notices[:0] = notices
     loaded.source_format = image.format or "unknown"
@@ -244,5 +253,6 @@ __all__ = [
     "check_image_output_path",
     "load_image",
     "load_image_array",
+    "load_rgb",
     "save_image",
 ]
