@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import platform
 import re
 import tempfile
@@ -19,17 +18,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from click.testing import CliRunner
-from PIL import Image
 from tqdm import tqdm
 
 from ncodec import api
 from ncodec.cli import main as cli
+from ncodec.io import find_images, load_rgb
+from ncodec.metrics import psnr
 from ncodec.zoo import find_model
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
 def main() -> None:
@@ -40,14 +35,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/results/kodak_roundtrip.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    files = sorted(args.data.glob("*.png"))
+    files = find_images(args.data)
     entry = find_model(args.model)
     qualities = [int(q) for q in args.qualities.split(",")]
     runner = CliRunner()
     records = []
     with tempfile.TemporaryDirectory() as tmp:
         for path in tqdm(files, desc="kodak round trip"):
-            original = np.asarray(Image.open(path).convert("RGB"))
+            original = load_rgb(path)
             for q in qualities:
                 ncz, png = Path(tmp) / "x.ncz", Path(tmp) / "x.png"
                 res = runner.invoke(
@@ -69,7 +64,7 @@ def main() -> None:
                 reported_psnr = float(re.search(r"PSNR ([\d.]+) dB", res.output).group(1))
                 res = runner.invoke(cli, ["decompress", str(ncz), "-o", str(png), "--force"])
                 assert res.exit_code == 0, res.output
-                decoded = np.asarray(Image.open(png))
+                decoded = load_rgb(png)
                 data = ncz.read_bytes()
                 start = time.perf_counter()
                 api.compress_image(original, entry.name, q)

@@ -20,8 +20,8 @@ from tqdm import tqdm
 
 from ncodec import api
 from ncodec.eval.bdrate import bd_quality, bd_rate
-from ncodec.eval.images import find_images, load_rgb
-from ncodec.eval.metrics import bits_per_pixel, psnr
+from ncodec.io import find_images, load_rgb
+from ncodec.metrics import bits_per_pixel, psnr
 from ncodec.zoo import find_model
 
 

@@ -6,10 +6,12 @@ import imagecodecs
 import numpy as np
 import pytest
 
+from ncodec.classical import CLASSICAL_CODECS
 from ncodec.errors import InputError
+from ncodec.eval.classical import HARNESS_SETUPS
 from ncodec.eval.codec import parse_spec, split_codec_list
-from ncodec.eval.metrics import psnr
 from ncodec.eval.registry import CODEC_NAMES, resolve_codec, resolve_codec_list
+from ncodec.metrics import psnr
 
 CLASSICAL = ["jpeg", "jpeg2000", "webp", "avif", "jpegxl"]
 
@@ -92,3 +94,38 @@ def test_the_same_setting_twice_is_refused():
 def test_registry_names():
     assert set(CLASSICAL) < set(CODEC_NAMES)
     assert "ncodec" in CODEC_NAMES
+
+
+def test_every_registered_classical_codec_has_a_harness_setup():
+    assert list(HARNESS_SETUPS) == list(CLASSICAL_CODECS)
+
+
+@pytest.mark.parametrize(
+    ("text", "spec", "settings"),
+    [
+        ("jpeg", "jpeg", {"optimize_huffman": True, "subsampling": "4:2:0", "threads": 1}),
+        (
+            "jpeg2000",
+            "jpeg2000",
+            {"codestream": "J2K", "wavelet": "9/7 irreversible", "threads": 2},
+        ),
+        (
+            "webp:method=4",
+            "webp",
+            {"lossless": False, "method": 4, "subsampling": "4:2:0", "threads": 2},
+        ),
+        (
+            "avif:speed=0",
+            "avif:speed=0",
+            {"speed": 0, "pixelformat": "4:4:4", "bitdepth": 8, "threads": 2},
+        ),
+        ("jpegxl:effort=9", "jpegxl:effort=9", {"effort": 9, "threads": 2}),
+    ],
+)
+def test_spec_strings_and_recorded_settings_stay_what_stored_records_are_keyed_by(
+    text, spec, settings
+):
+    codec = resolve_codec(text, threads=2)
+    assert codec.spec == spec
+    assert list(codec.settings.items()) == list(settings.items())  # report order too
+    assert codec.version == CLASSICAL_CODECS[spec.split(":")[0]].version

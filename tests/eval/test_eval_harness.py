@@ -10,9 +10,9 @@ import pytest
 from ncodec.errors import InputError, OutputExistsError
 from ncodec.eval import harness
 from ncodec.eval.harness import TimingSettings, run_evaluation
-from ncodec.eval.images import load_rgb
 from ncodec.eval.records import RECORDS_FILE
 from ncodec.eval.registry import resolve_codec
+from ncodec.io import load_rgb
 
 FAST = TimingSettings(threads=1, warmup=0, repeats=1)
 CODECS = ["jpeg:q=30/70", "webp:q=50"]
@@ -69,7 +69,7 @@ def test_empty_or_unreadable_folders_are_input_errors(tmp_path):
     empty.mkdir()
     with pytest.raises(InputError, match="no images found"):
         run(empty, tmp_path / "o1")
-    with pytest.raises(InputError, match="no such directory"):
+    with pytest.raises(InputError, match="image folder not found"):
         run(tmp_path / "missing", tmp_path / "o2")
     (empty / "x.jpg").write_bytes(b"garbage")
     with pytest.raises(InputError, match="none of the images could be read"):

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from ncodec.errors import InputError
+from ncodec.io import IMAGE_SUFFIXES
 from ncodec.train.data import CropDataset, find_images
 from ncodec.train.loop import lr_dropped, train
 from ncodec.train.validate import on_cpu
@@ -112,6 +113,7 @@ def test_training_pack_halves_images_and_leaves_out_the_holdout(image_dir, tmp_p
     empty = tmp_path / "empty"
     empty.mkdir()
     bad = run_script("pack_training_data.py", str(empty), "--out", str(tmp_path / "p2"))
+    suffixes = " ".join(IMAGE_SUFFIXES)
     assert bad.returncode != 0 and bad.stderr.strip().splitlines() == [
-        f"pack_training_data: error: no images (jpg, png, ...) in data folder: {empty}"
+        f"pack_training_data: error: no images found in {empty} (looked for {suffixes})"
     ]

@@ -8,7 +8,7 @@ from collections import defaultdict
 import numpy as np
 
 from ncodec.eval.codec import Codec
-from ncodec.eval.metrics import msssim_db
+from ncodec.metrics import msssim_db
 
 QUALITY_FIELDS = ("bpp", "psnr_rgb", "ms_ssim_rgb")
 TIMING_FIELDS = (

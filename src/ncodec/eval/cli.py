@@ -18,11 +18,7 @@ def _default_codecs() -> str:
     """The five classical codecs, plus our default model when one is installed."""
     from ncodec import api
 
-    try:
-        has_model = bool(api.list_models())
-    except NotImplementedError:
-        has_model = False
-    return CLASSICAL_DEFAULT + (",ncodec" if has_model else "")
+    return CLASSICAL_DEFAULT + (",ncodec" if api.list_models() else "")
 
 
 def _strict_json(value: object) -> object:

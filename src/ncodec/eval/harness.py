@@ -19,11 +19,11 @@ from tqdm import tqdm
 
 from ncodec.errors import InputError, NcodecError
 from ncodec.eval.codec import Codec
-from ncodec.eval.images import find_images, load_rgb
-from ncodec.eval.metrics import bits_per_pixel, msssim, msssim_db, psnr
 from ncodec.eval.records import RecordStore, point_key
 from ncodec.eval.registry import resolve_codec
 from ncodec.eval.timing import configure_threads, timed
+from ncodec.io import find_images, load_rgb
+from ncodec.metrics import bits_per_pixel, msssim, msssim_db, psnr
 
 
 @dataclass(frozen=True)

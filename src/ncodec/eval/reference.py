@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 from ncodec.errors import InputError
-from ncodec.eval.metrics import msssim_db
+from ncodec.metrics import msssim_db
 
 PUBLISHED_SUFFIX = " (published)"
 

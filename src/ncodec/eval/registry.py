@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ncodec.errors import InputError
-from ncodec.eval.classical import CLASSICAL_CODECS
+from ncodec.eval.classical import HARNESS_SETUPS, classical_harness_codec
 from ncodec.eval.codec import Codec, parse_spec, split_codec_list
 from ncodec.eval.neural import ncodec_codec
 
-CODEC_NAMES = (*CLASSICAL_CODECS, "ncodec")
+CODEC_NAMES = (*HARNESS_SETUPS, "ncodec")
 
 
 def resolve_codec(text: str, threads: int = 1) -> Codec:
@@ -15,13 +15,12 @@ def resolve_codec(text: str, threads: int = 1) -> Codec:
     spec = parse_spec(text)
     if spec.name == "ncodec":
         return ncodec_codec(spec, threads)
-    factory = CLASSICAL_CODECS.get(spec.name)
-    if factory is None:
+    if spec.name not in HARNESS_SETUPS:
         known = ", ".join(CODEC_NAMES)
         raise InputError(f"unknown codec {spec.name!r} (known: {known}, ncodec:MODEL)")
     if spec.arg is not None:
         raise InputError(f"{spec.name}: unexpected argument {spec.arg!r} (use key=value)")
-    return factory(spec, threads)
+    return classical_harness_codec(spec, threads)
 
 
 def resolve_codec_list(text: str, threads: int = 1) -> list[Codec]:

@@ -7,34 +7,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from ncodec.errors import InputError
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".tif", ".tiff", ".webp"}
+from ncodec.io import find_images as find_image_files
+from ncodec.io import load_rgb
 
 
 def find_images(dirs: Sequence[str | Path]) -> list[Path]:
-    """All image files (by suffix) under the folders, sorted; clear error if there are none."""
-    files: list[Path] = []
-    for d in dirs:
-        path = Path(d)
-        if not path.is_dir():
-            raise InputError(f"data folder not found: {path}")
-        found = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-        if not found:
-            raise InputError(f"no images (jpg, png, ...) in data folder: {path}")
-        files.extend(found)
-    return files
+    """The training set: images under the folders (recursive), each folder sorted, folders in
+    the order given. The holdout is the last K files, so this order must never change."""
+    return find_image_files(dirs, recursive=True)
 
 
-def load_rgb(path: Path) -> np.ndarray:
-    """Decode one image file to HxWx3 uint8."""
-    try:
-        with Image.open(path) as img:
-            return np.asarray(img.convert("RGB"))
-    except Exception as err:
-        raise InputError(f"cannot read training image {path}: {err}") from err
+def load_training_image(path: Path) -> np.ndarray:
+    """HxWx3 uint8 pixels as stored: no EXIF rotation, as the committed runs were trained."""
+    return load_rgb(path, exif_orientation=False)
 
 
 class CropDataset:
@@ -43,7 +30,7 @@ class CropDataset:
     def __init__(self, files: Sequence[Path], patch: int, seed: int) -> None:
         self.patch = patch
         self.seed = seed
-        self.images = [load_rgb(f) for f in files]
+        self.images = [load_training_image(f) for f in files]
         self.images = [im for im in self.images if min(im.shape[:2]) >= patch]
         if not self.images:
             raise InputError(f"no training image is at least {patch}x{patch} pixels")

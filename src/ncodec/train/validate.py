@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,7 +10,8 @@ import numpy as np
 import torch
 
 from ncodec.errors import InputError
-from ncodec.train.data import load_rgb
+from ncodec.metrics import mse, psnr_from_mse
+from ncodec.train.data import load_training_image
 from ncodec.train.loss import rate_bpp
 
 
@@ -24,7 +24,7 @@ def on_cpu(model: torch.nn.Module) -> torch.nn.Module:
 
 def center_crops(files: Sequence[Path], size: int = 256) -> torch.Tensor:
     """Center crops (N, 3, size, size) in [0, 1] of the held-out images that are large enough."""
-    images = [load_rgb(f) for f in files]
+    images = [load_training_image(f) for f in files]
     size = min([size] + [min(im.shape[:2]) // 64 * 64 for im in images])
     if size < 64:
         raise InputError("held-out images must be at least 64x64 pixels")
@@ -42,7 +42,8 @@ def make_real_validator(files: Sequence[Path], levels: int, size: int = 256, cou
     Exports the current weights' integer tables and codes held-out crops for real, so the log
     shows what a shipped model would achieve, not only the training objective.
     """
-    from ncodec.models.codec import LearnedImageCodec, export_arrays
+    from ncodec.format import NczHeader
+    from ncodec.models import freeze
 
     crops = center_crops(files[:count], size)
     images = [(c.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy() for c in crops]
@@ -52,18 +53,19 @@ def make_real_validator(files: Sequence[Path], levels: int, size: int = 256, cou
     def validate(model: torch.nn.Module, step: int) -> dict:
         model = on_cpu(model)
         result = estimate(model, step)
-        codec = LearnedImageCodec(model, export_arrays(model))
+        codec = freeze(model)
         for quality in (1, 50, 100):
-            total_bytes, mse = 0, 0.0
+            total_bytes, error = 0, 0.0
             for rgb in images:
-                streams = codec.compress(rgb, quality)
+                streams = codec.compress(rgb, quality).streams
                 total_bytes += sum(len(s) for s in streams)
-                back = codec.decompress(streams, rgb.shape[0], rgb.shape[1], quality)
-                mse += float(np.mean((back.astype(np.float64) - rgb) ** 2)) / len(images)
+                header = NczHeader.image("validation", "0" * 16, *rgb.shape[:2], quality=quality)
+                back = codec.decompress(streams, header)
+                error += mse(rgb, back) / len(images)
             pixels = len(images) * images[0].shape[0] * images[0].shape[1]
             result[f"q{quality}"] = {
                 "bpp_real_streams": round(8 * total_bytes / pixels, 4),
-                "psnr": round(10 * math.log10(255**2 / mse), 3),
+                "psnr": round(psnr_from_mse(error), 3),
             }
         return result
 
@@ -86,11 +88,11 @@ def make_estimated_validator(files: Sequence[Path], levels: int, size: int = 256
         for level in sorted({0, (levels - 1) // 2, levels - 1}):
             t = torch.full((images.shape[0],), float(level))
             out = model(images, t)
-            mse = float(((out["x_hat"].clamp(0, 1) - images) ** 2).mean())
+            error = float(((out["x_hat"].clamp(0, 1) - images) ** 2).mean())
             bpp = float(rate_bpp(out, size * size).mean())
             result[str(level)] = {
                 "bpp_estimated": round(bpp, 4),
-                "psnr": round(10 * math.log10(1 / mse), 3),
+                "psnr": round(psnr_from_mse(error, peak=1.0), 3),
             }
         return result
 
