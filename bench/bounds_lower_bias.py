@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ncodec.bounds.exact import gaussian_rate, water_level
+from ncodec.bounds.fitting import Fit
 from ncodec.bounds.lower import (
     LogU,
     calibrate,
@@ -65,8 +66,8 @@ def main() -> None:
     kinds = args.kinds.split(",")
     start = time.process_time()
     trained = {
-        shape: train_lower(make_log_u(train, 4096, shape=shape), train, lam, args.steps, 4096,
-                           progress=False)
+        shape: train_lower(make_log_u(train, 4096, shape=shape), train, lam,
+                           Fit(args.steps, 4096, progress=False))
         for shape in ("taper", "softcap") if shape in kinds
     }  # fmt: skip
     train_seconds = time.process_time() - start

@@ -17,14 +17,10 @@ import numpy as np
 import torch
 
 from ncodec.bounds.codecs import codec_curve, eval_record_curves, mosaic
-from ncodec.bounds.experiment import Settings, patch_experiment
+from ncodec.bounds.experiment import MOSAIC_PATCHES, Settings, draw_samples, patch_experiment
 from ncodec.bounds.report import plot_result, write_result
 from ncodec.bounds.sources import PatchSource
-
-
-def psnr(mse: float) -> float:
-    """PSNR in dB on the 0..255 scale."""
-    return 10.0 * np.log10(255.0**2 / mse)
+from ncodec.metrics import psnr_from_mse
 
 
 def psnr_at_rate(points: list[dict], rate: float) -> float | None:
@@ -33,7 +29,7 @@ def psnr_at_rate(points: list[dict], rate: float) -> float | None:
     rates = [p["rate_bits"] for p in pts]
     if not pts or rate < rates[0] or rate > rates[-1]:
         return None
-    return float(np.interp(rate, rates, [psnr(p["distortion"]) for p in pts]))
+    return float(np.interp(rate, rates, [psnr_from_mse(p["distortion"]) for p in pts]))
 
 
 def gap_table(result: dict) -> list[dict]:
@@ -51,8 +47,8 @@ def gap_table(result: dict) -> list[dict]:
                     "codec": name,
                     "rate_bits": rate,
                     "codec_psnr": codec_db,
-                    "upper_bound_psnr": psnr(point["distortion"]),
-                    "db_below_upper_bound": psnr(point["distortion"]) - codec_db,
+                    "upper_bound_psnr": psnr_from_mse(point["distortion"]),
+                    "db_below_upper_bound": psnr_from_mse(point["distortion"]) - codec_db,
                     "lower_bound_psnr_limit": lower_db,
                 }
             )
@@ -63,12 +59,11 @@ def add_codecs(path: str, names: list[str]) -> None:
     """Add codec curves to an existing result, on the same held-out patches (same seed/sizes)."""
     result = json.loads(Path(path).read_text())
     src, settings = result["source"], result["settings"]
-    rng = np.random.default_rng(settings["seed"])
     train = PatchSource(src["train"], src["patch"], src["gray"], src.get("max_train_images"))
-    train.sample(settings["train_samples"], rng)
     test = PatchSource(src["test"], src["patch"], src["gray"])
-    heldout = test.sample(settings["heldout_samples"], rng)
-    img = mosaic(heldout[: min(len(heldout), 65536)], src["patch"], src["gray"])
+    keys = ("seed", "train_samples", "heldout_samples")
+    drawn = draw_samples(train, test, Settings(**{k: settings[k] for k in keys}, lower=False))
+    img = mosaic(drawn.heldout[:MOSAIC_PATCHES], src["patch"], src["gray"])
     if list(img.shape) != result["codec_mosaic_shape"]:
         raise SystemExit("regenerated mosaic does not match the result")
     for name in names:
@@ -144,7 +139,7 @@ def main() -> None:
     out = write_result(result, args.out, title, force=True)
     print(f"wrote {out}: wall {result['wall_seconds']:.0f} s, cpu {result['cpu_seconds']:.0f} s")
     for p in result["upper"]:
-        print(f"upper R={p['rate_bits']:.3f} bits/dim PSNR={psnr(p['distortion']):.2f} dB")
+        print(f"upper R={p['rate_bits']:.3f} bits/dim PSNR={psnr_from_mse(p['distortion']):.2f} dB")
     for row in result["gaps"]:
         print(
             f"{row['codec']}: R={row['rate_bits']:.3f} codec {row['codec_psnr']:.2f} dB, "

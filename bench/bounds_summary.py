@@ -11,13 +11,9 @@ import numpy as np
 
 from ncodec.bounds.experiment import compare_upper
 from ncodec.bounds.report import codec_distances
+from ncodec.metrics import psnr_from_mse
 
 DISTANCE_RATES = [0.15, 0.26, 0.3, 0.5, 1.0]
-
-
-def psnr(mse: float) -> float:
-    """PSNR in dB on the 0..255 scale."""
-    return 10.0 * math.log10(255.0**2 / mse)
 
 
 def gaussian_tables(path: Path) -> None:
@@ -86,8 +82,8 @@ def patch_tables(path: Path) -> None:
             if lower
             else float("nan")
         )
-        print(f"| {p['lambda']:.4g} | {p['rate_bits']:.3f} | {psnr(p['distortion']):.2f} | "
-              f"{lb:.3f} |")  # fmt: skip
+        upper_db = psnr_from_mse(p["distortion"])
+        print(f"| {p['lambda']:.4g} | {p['rate_bits']:.3f} | {upper_db:.2f} | {lb:.3f} |")
     print("\n| codec | rate (bits/dim) | codec PSNR | upper-bound PSNR | dB below upper bound |")
     print("|---|---|---|---|---|")
     for g in r.get("gaps", []):

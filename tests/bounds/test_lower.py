@@ -7,8 +7,10 @@ import pytest
 import torch
 
 from ncodec.bounds.exact import gaussian_rate, gaussian_slope_lambda
+from ncodec.bounds.fitting import Fit
 from ncodec.bounds.lower import (
     LowerLine,
+    SupSearch,
     calibrate,
     evaluate_lower,
     find_sup,
@@ -25,7 +27,7 @@ def test_find_sup_picks_the_heavier_spike():
     """Two far-apart samples with weights e^0 and e^1: the sup sits on the heavier one."""
     x = torch.tensor([[0.0, 0.0], [5.0, 5.0]])
     a = torch.tensor([0.0, 1.0])
-    y = find_sup(a, x, lam=1.0, starts=2, iters=20)
+    y = find_sup(a, x, lam=1.0, search=SupSearch(starts=2, iters=20))
     torch.testing.assert_close(y, torch.tensor([[5.0, 5.0]]), atol=1e-4, rtol=0)
     assert float(log_c_hat(a, x, 1.0, y)[0]) == pytest.approx(1.0 - math.log(2.0), abs=1e-5)
 
@@ -58,7 +60,8 @@ def test_gaussian_2d_lower_bound_below_and_within_10_percent(frac):
     shifts = (-4.0, -3.0, -2.0, -1.0, 0.0)
     log_u = make_log_u(train, 4096, shape="taper")
     log_u = calibrate(log_u, calib, lam, 4096, shifts=shifts, scales=(1.0,), coarse=20_000)
-    bound = evaluate_lower(log_u, test, lam, starts=8, iters=10, coarse=20_000).rate_bits(d)
+    search = SupSearch(starts=8, iters=10, coarse=20_000)
+    bound = evaluate_lower(log_u, test, lam, search=search).rate_bits(d)
     exact_rate = gaussian_rate(src.variances, d)
     assert exact_rate >= 0.5
     assert 0.9 * exact_rate <= bound <= exact_rate
@@ -73,8 +76,8 @@ def test_trained_taper_is_below_the_curve():
     train, calib, test = (src.sample(n, rng) for n in (20_000, 30_000, 30_000))
     d = 0.2 * src.variances.mean()
     lam = gaussian_slope_lambda(src.variances, d)
-    log_u = train_lower(make_log_u(train, 2048, shape="taper"), train, lam, 40, 2048,
-                        progress=False)  # fmt: skip
+    log_u = make_log_u(train, 2048, shape="taper")
+    log_u = train_lower(log_u, train, lam, Fit(40, 2048, progress=False))
     log_u = calibrate(log_u, calib, lam, 2048)
     bound = evaluate_lower(log_u, test, lam).rate_bits(d)
     assert 0.8 * gaussian_rate(src.variances, d) <= bound <= gaussian_rate(src.variances, d)

@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from ncodec.bounds.report import codec_distances, lower_psnr_ceiling, psnr_at_rate, psnr_db
+from ncodec.bounds.report import codec_distances, lower_psnr_ceiling, psnr_at_rate
+from ncodec.metrics import psnr_from_mse
 
 
 def _mse(psnr: float) -> float:
@@ -22,16 +23,16 @@ def test_psnr_at_rate_is_linear_in_log_rate():
     assert psnr_at_rate(curve, 0.1) == pytest.approx(20.0)
     assert psnr_at_rate(curve, 0.05) is None and psnr_at_rate(curve, 0.5) is None
     assert psnr_at_rate([{"rate_bits": 0.2, "error": "x"}], 0.2) is None
-    assert psnr_db(_mse(31.5)) == pytest.approx(31.5) and psnr_db(0.0) == math.inf
+    assert psnr_from_mse(_mse(31.5)) == pytest.approx(31.5) and psnr_from_mse(0.0) == math.inf
 
 
 def test_lower_ceiling_inverts_the_tightest_line():
     """Line c = 2 ln2 + 1, λ = 1000, n = 1: at R = 1 bit, D ≥ (c - ln2)/λ = (ln2 + 1)/1000."""
     line = {"intercept_nats": 2 * math.log(2) + 1, "lambda": 1000.0, "dim": 1}
     d_floor = (math.log(2) + 1) / 1000 * 255.0**2
-    assert lower_psnr_ceiling([line], 1.0) == pytest.approx(psnr_db(d_floor))
+    assert lower_psnr_ceiling([line], 1.0) == pytest.approx(psnr_from_mse(d_floor))
     weaker = {"intercept_nats": 0.5, "lambda": 10.0, "dim": 1}  # vacuous at 1 bit
-    assert lower_psnr_ceiling([line, weaker], 1.0) == pytest.approx(psnr_db(d_floor))
+    assert lower_psnr_ceiling([line, weaker], 1.0) == pytest.approx(psnr_from_mse(d_floor))
     assert lower_psnr_ceiling([weaker], 1.0) == math.inf
     assert lower_psnr_ceiling([], 1.0) == math.inf
 
@@ -69,7 +70,7 @@ def test_codec_distances_signs_and_gaps():
     assert rows[1]["codec_psnr"] == pytest.approx(35.5)
     assert rows[1]["db_to_upper"] == pytest.approx(-0.5)
     assert rows[2]["db_to_upper"] == pytest.approx(-3.0)
-    ceiling = psnr_db((math.log(2) + 0.5) / 1e5 * 255.0**2)
+    ceiling = psnr_from_mse((math.log(2) + 0.5) / 1e5 * 255.0**2)
     assert rows[1]["lower_psnr_ceiling"] == pytest.approx(ceiling)
     assert rows[1]["db_to_lower"] == pytest.approx(ceiling - 35.5)
     assert rows[4]["upper_psnr"] is None and rows[4]["db_to_upper"] is None

@@ -65,7 +65,7 @@ def test_rgb_patches(image_dir):
 
 def test_empty_folder_and_oversized_patch(tmp_path, image_dir):
     """An empty folder and a patch larger than every image are clear user errors."""
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match="image folder not found"):
         PatchSource(tmp_path / "missing", 8).sample(1, np.random.default_rng(0))
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no images"):
@@ -92,6 +92,14 @@ def test_jpeg_curve_is_real_and_monotone():
     assert pts[0]["rate_bits"] == pytest.approx(8 * pts[0]["bytes"] / img.size)
     with pytest.raises(InputError):
         codec_curve("gif", img)
+
+
+def test_registry_codecs_sweep_only_their_valid_qualities_and_take_gray_mosaics():
+    """JPEG 2000 (target PSNR 10..80) skips 5, 90 and 95; WebP codes gray as replicated RGB."""
+    img = data.camera()[:64, :64]
+    assert [p["quality"] for p in codec_curve("jpeg2000", img)] == [10, 20, 30, 40, 50, 60, 70, 80]
+    (point,) = codec_curve("webp", img, (50,))
+    assert point["rate_bits"] > 0 and 0 < point["distortion"] < 100
 
 
 def test_eval_records_become_per_value_curves(tmp_path):

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from ncodec.bounds.exact import gaussian_rate, gaussian_slope_lambda
+from ncodec.bounds.fitting import Fit
 from ncodec.bounds.sources import GaussianSource, default_variances
 from ncodec.bounds.upper import evaluate_upper, linear_gaussian_model, mlp_model, train_upper
 from ncodec.errors import InputError
@@ -19,7 +20,9 @@ def _upper_points(dim: int, fractions: list[float], steps: int, heldout: int):
     out = []
     for frac in fractions:
         lam = gaussian_slope_lambda(src.variances, frac * src.variances.mean())
-        model = train_upper(linear_gaussian_model(train), train, lam, steps=steps, progress=False)
+        model = train_upper(
+            linear_gaussian_model(train), train, lam, Fit(steps, 512, progress=False)
+        )
         point = evaluate_upper(model, test, lam).as_dict()
         out.append((point, gaussian_rate(src.variances, point["distortion"])))
     return out
@@ -40,7 +43,7 @@ def test_mlp_model_with_mixture_prior_is_an_upper_bound():
     rng = np.random.default_rng(1)
     train, test = src.sample(10_000, rng), src.sample(50_000, rng)
     lam = gaussian_slope_lambda(src.variances, 0.2)
-    model = train_upper(mlp_model(train, 2, hidden=32), train, lam, steps=300, progress=False)
+    model = train_upper(mlp_model(train, 2, hidden=32), train, lam, Fit(300, 512, progress=False))
     point = evaluate_upper(model, test, lam).as_dict()
     assert 0 < point["distortion"] < src.variances.mean()
     assert point["rate_bits"] >= gaussian_rate(src.variances, point["distortion"])
@@ -50,4 +53,4 @@ def test_rejects_non_positive_lambda():
     """λ ≤ 0 is a user error."""
     x = np.zeros((4, 2), dtype=np.float32)
     with pytest.raises(InputError):
-        train_upper(linear_gaussian_model(x + 1), x, 0.0, steps=1, progress=False)
+        train_upper(linear_gaussian_model(x + 1), x, 0.0, Fit(1, 512, progress=False))

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import imagecodecs
 import numpy as np
 
+from ncodec.classical import CLASSICAL_CODECS
 from ncodec.errors import InputError, NcodecError
+from ncodec.metrics import mse, mse_from_psnr
 
 QUALITIES = (5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95)
 
@@ -36,28 +37,6 @@ def _as_rgb(img: np.ndarray) -> np.ndarray:
     return np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img
 
 
-def _classical(name: str) -> tuple[Callable, Callable]:
-    """Encoder (image, quality) -> bytes and decoder bytes -> image for a classical codec."""
-    table = {
-        "jpeg": (lambda im, q: imagecodecs.jpeg8_encode(im, level=q), imagecodecs.jpeg8_decode),
-        "webp": (
-            lambda im, q: imagecodecs.webp_encode(_as_rgb(im), level=q, lossless=False),
-            imagecodecs.webp_decode,
-        ),
-        "avif": (
-            lambda im, q: imagecodecs.avif_encode(_as_rgb(im), level=q),
-            imagecodecs.avif_decode,
-        ),
-        "jpegxl": (
-            lambda im, q: imagecodecs.jpegxl_encode(im, level=q),
-            imagecodecs.jpegxl_decode,
-        ),
-    }
-    if name not in table:
-        raise InputError(f"unknown codec {name!r}; choose from {', '.join(table)} or ncodec")
-    return table[name]
-
-
 def _to_shape(decoded: np.ndarray, like: np.ndarray) -> np.ndarray:
     """Bring a decoded image back to the original layout (gray codecs may return RGB)."""
     decoded = np.asarray(decoded)
@@ -66,55 +45,50 @@ def _to_shape(decoded: np.ndarray, like: np.ndarray) -> np.ndarray:
     return decoded.reshape(like.shape).astype(np.float64)
 
 
+def _point(
+    img: np.ndarray, quality: float, data: bytes, decode: Callable[[bytes], np.ndarray]
+) -> dict:
+    """One curve point: real rate and MSE (0..255 scale) of a file; an undecodable one has none."""
+    try:
+        decoded = decode(data)
+    except NcodecError as err:  # a codec that cannot decode its own file gets no point
+        return {"quality": quality, "bytes": len(data), "error": str(err)}
+    return {
+        "distortion": mse(_to_shape(decoded, img), img),
+        "rate_bits": 8.0 * len(data) / img.size,
+        "quality": quality,
+        "bytes": len(data),
+    }
+
+
 def codec_curve(name: str, img: np.ndarray, qualities: tuple[int, ...] = QUALITIES) -> list[dict]:
-    """(distortion MSE/value on 0..255, rate bits/value) of a codec over a quality sweep."""
-    points = []
+    """(distortion MSE/value on 0..255, rate bits/value) of a codec over a quality sweep.
+
+    Classical codecs (ncodec.classical, library default settings) skip qualities outside their
+    range; gray mosaics go to codecs without a gray mode as replicated RGB.
+    """
     if name == "ncodec":
         return learned_codec_curve(img)
-    encode, decode = _classical(name)
-    for q in qualities:
-        data = encode(img, q)
-        rec = _to_shape(decode(data), img)
-        mse = float(np.mean((rec - img.astype(np.float64)) ** 2))
-        points.append(
-            {
-                "distortion": mse,
-                "rate_bits": 8.0 * len(data) / img.size,
-                "quality": q,
-                "bytes": len(data),
-            }
-        )
-    return points
+    if name not in CLASSICAL_CODECS:
+        known = ", ".join(CLASSICAL_CODECS)
+        raise InputError(f"unknown codec {name!r}; choose from {known} or ncodec")
+    codec = CLASSICAL_CODECS[name]
+    pixels = img if codec.gray_input else _as_rgb(img)
+    low, high = codec.quality_range
+    return [
+        _point(img, q, codec.encode(pixels, q), codec.decode) for q in qualities if low <= q <= high
+    ]
 
 
 def learned_codec_curve(img: np.ndarray) -> list[dict]:
     """Our learned codec (ncodec.api) on the mosaic; gray is fed as replicated RGB."""
     from ncodec import api
 
-    try:
-        ladder = api.quality_ladder()
-    except NotImplementedError as err:
-        raise InputError("the learned codec (ncodec.api) is not available yet") from err
     rgb = _as_rgb(img)
-    points = []
-    for q in ladder:
-        data = api.compress_image(rgb, quality=q)
-        try:
-            decoded = api.decompress_image(data)
-        except NcodecError as err:  # a codec that cannot decode its own file gets no point
-            points.append({"quality": q, "bytes": len(data), "error": str(err)})
-            continue
-        rec = _to_shape(decoded, img)
-        mse = float(np.mean((rec - img.astype(np.float64)) ** 2))
-        points.append(
-            {
-                "distortion": mse,
-                "rate_bits": 8.0 * len(data) / img.size,
-                "quality": q,
-                "bytes": len(data),
-            }
-        )
-    return points
+    return [
+        _point(img, q, api.compress_image(rgb, quality=q), api.decompress_image)
+        for q in api.quality_ladder()
+    ]
 
 
 def eval_record_curves(path: str, channels: int = 3) -> dict[str, list[dict]]:
@@ -133,8 +107,8 @@ def eval_record_curves(path: str, channels: int = 3) -> dict[str, list[dict]]:
         for line in lines:
             if line.strip():
                 rec = json.loads(line)
-                mse = 255.0**2 * 10 ** (-float(rec["psnr_rgb"]) / 10.0)
-                groups[(rec["codec"], rec.get("quality"))].append((float(rec["bpp"]), mse))
+                error = mse_from_psnr(float(rec["psnr_rgb"]))
+                groups[(rec["codec"], rec.get("quality"))].append((float(rec["bpp"]), error))
     except (OSError, ValueError, KeyError) as err:
         raise InputError(f"cannot read eval records {path}: {err}") from err
     complete = max((len(v) for v in groups.values()), default=0)  # skip partial qualities
@@ -143,10 +117,10 @@ def eval_record_curves(path: str, channels: int = 3) -> dict[str, list[dict]]:
         if len(vals) < complete:
             continue
         bpp = float(np.mean([v[0] for v in vals]))
-        mse = float(np.mean([v[1] for v in vals]))
+        error = float(np.mean([v[1] for v in vals]))
         curves[f"{codec} (full Kodak images)"].append(
             {
-                "distortion": mse,
+                "distortion": error,
                 "rate_bits": bpp / channels,
                 "quality": quality,
                 "images": len(vals),

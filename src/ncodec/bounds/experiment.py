@@ -7,13 +7,17 @@ Shared by the `ncodec bounds` command and the scripts in bench/. Results are pla
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from ncodec.bounds import exact
 from ncodec.bounds.codecs import codec_curve, mosaic
+from ncodec.bounds.fitting import Fit
 from ncodec.bounds.lower import (
     calibrate,
     calibrate_cap,
@@ -23,8 +27,15 @@ from ncodec.bounds.lower import (
     train_lower,
 )
 from ncodec.bounds.sources import GaussianSource, PatchSource
-from ncodec.bounds.upper import evaluate_upper, linear_gaussian_model, mlp_model, train_upper
+from ncodec.bounds.upper import (
+    VariationalRD,
+    evaluate_upper,
+    linear_gaussian_model,
+    mlp_model,
+    train_upper,
+)
 from ncodec.errors import InputError
+from ncodec.metrics import mse_from_psnr
 
 
 @dataclass
@@ -45,28 +56,46 @@ class Settings:
     progress: bool = True
 
 
+class Samples(NamedTuple):
+    """The sample sets of one experiment; `lower` is (calibration, test) or None without it."""
+
+    train: np.ndarray
+    heldout: np.ndarray
+    lower: tuple[np.ndarray, np.ndarray] | None
+
+
+def draw_samples(
+    train_src: GaussianSource | PatchSource,
+    test_src: GaussianSource | PatchSource,
+    settings: Settings,
+) -> Samples:
+    """Seed torch and numpy, then draw training, held-out and (with the lower bound)
+    calibration and test samples, always in this order (bench scripts redraw the same ones)."""
+    torch.manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    train = train_src.sample(settings.train_samples, rng)
+    heldout = test_src.sample(settings.heldout_samples, rng)
+    if not settings.lower:
+        return Samples(train, heldout, None)
+    calib = train_src.sample(settings.lower_eval_samples, rng)
+    return Samples(train, heldout, (calib, test_src.sample(settings.lower_eval_samples, rng)))
+
+
 def _upper_and_lower(
-    train: np.ndarray,
-    heldout: np.ndarray,
-    lower_sets: tuple[np.ndarray, np.ndarray] | None,
+    samples: Samples,
     lambdas: list[float],
     settings: Settings,
-    model_factory,
+    model_factory: Callable[[np.ndarray], VariationalRD],
     lower_hidden: int = 0,
 ) -> tuple[list, list]:
     """Train one upper model and one dual function per λ; return upper points and dual lines."""
+    train, heldout, lower_sets = samples
     uppers, lines = [], []
     for i, lam in enumerate(lambdas):
         start = time.perf_counter()
-        model = train_upper(
-            model_factory(train),
-            train,
-            lam,
-            steps=settings.upper_steps,
-            batch=settings.upper_batch,
-            seed=settings.seed + i,
-            progress=settings.progress,
-        )
+        fit = Fit(settings.upper_steps, settings.upper_batch, seed=settings.seed + i)
+        fit = replace(fit, progress=settings.progress)
+        model = train_upper(model_factory(train), train, lam, fit)
         uppers.append(evaluate_upper(model, heldout, lam, time.perf_counter() - start))
         if lower_sets is None:
             continue
@@ -74,15 +103,8 @@ def _upper_and_lower(
         calib, test = lower_sets
         shape = settings.lower_shape
         log_u = make_log_u(train, settings.lower_batch, hidden=lower_hidden, shape=shape)
-        log_u = train_lower(
-            log_u,
-            train,
-            lam,
-            steps=settings.lower_steps,
-            batch=settings.lower_batch,
-            seed=settings.seed + i,
-            progress=settings.progress,
-        )
+        fit = replace(fit, steps=settings.lower_steps, batch=settings.lower_batch)
+        log_u = train_lower(log_u, train, lam, fit)
         if shape == "taper":
             log_u = calibrate(log_u, calib, lam, settings.lower_batch)
         else:
@@ -106,30 +128,15 @@ def gaussian_experiment(
     variances: np.ndarray, distortions: list[float], settings: Settings
 ) -> dict:
     """Bounds for i.i.d. Gaussian vectors at target distortions (per dim), with exact R(D)."""
-    torch.manual_seed(settings.seed)
     src = GaussianSource(variances)
     d_max = exact.gaussian_max_distortion(src.variances)
     for d in distortions:
         exact.water_level(src.variances, d)  # raises InputError outside (0, D_max)
-    rng = np.random.default_rng(settings.seed)
-    train = src.sample(settings.train_samples, rng)
-    heldout = src.sample(settings.heldout_samples, rng)
-    lower_sets = None
-    if settings.lower:
-        lower_sets = (
-            src.sample(settings.lower_eval_samples, rng),
-            src.sample(settings.lower_eval_samples, rng),
-        )
+    samples = draw_samples(src, src, settings)
     lambdas = [exact.gaussian_slope_lambda(src.variances, d) for d in distortions]
     start = time.perf_counter()
-    uppers, lines = _upper_and_lower(
-        train,
-        heldout,
-        lower_sets,
-        lambdas,
-        settings,
-        lambda data: linear_gaussian_model(data, diagonal=settings.diagonal),
-    )
+    model = partial(linear_gaussian_model, diagonal=settings.diagonal)
+    uppers, lines = _upper_and_lower(samples, lambdas, settings, model)
     grid = sorted({*distortions, *np.geomspace(min(distortions) / 2, d_max * 0.95, 40).tolist()})
     grid = [d for d in grid if 0 < d < d_max]
     upper_rows = [compare_upper(p.as_dict(), src.variances) for p in uppers]
@@ -164,6 +171,8 @@ def gaussian_experiment(
 
 
 PIXEL_SCALE = 255.0
+MOSAIC_PATCHES = 65536
+"""At most this many held-out patches (the first ones) are tiled into the codecs' mosaic."""
 
 
 def _to_255(points: list[dict]) -> list[dict]:
@@ -196,31 +205,15 @@ def patch_experiment(
     """
     if not psnr_targets:
         raise InputError("need at least one PSNR target")
-    torch.manual_seed(settings.seed)
-    rng = np.random.default_rng(settings.seed)
     train_src = PatchSource(train_dir, patch, gray, max_images=max_train_images)
-    train = train_src.sample(settings.train_samples, rng)
     test_src = PatchSource(test_dir, patch, gray)
-    heldout = test_src.sample(settings.heldout_samples, rng)
-    lower_sets = None
-    if settings.lower:
-        lower_sets = (
-            train_src.sample(settings.lower_eval_samples, rng),
-            test_src.sample(settings.lower_eval_samples, rng),
-        )
-    dim = train.shape[1]
+    samples = draw_samples(train_src, test_src, settings)
+    dim = train_src.dim
     latent = latent_dim or dim
-    lambdas = [1.0 / (2.0 * 10 ** (-p / 10.0)) for p in psnr_targets]
+    lambdas = [1.0 / (2.0 * mse_from_psnr(p, peak=1.0)) for p in psnr_targets]
     start = time.perf_counter()
-    uppers, lines = _upper_and_lower(
-        train,
-        heldout,
-        lower_sets,
-        lambdas,
-        settings,
-        lambda data: mlp_model(data, latent),
-        lower_hidden=128,
-    )
+    model = partial(mlp_model, latent_dim=latent)
+    uppers, lines = _upper_and_lower(samples, lambdas, settings, model, lower_hidden=128)
     upper = _to_255([p.as_dict() for p in uppers])
     d_lo = min(p["distortion"] for p in upper) / 2 / PIXEL_SCALE**2
     d_hi = max(p["distortion"] for p in upper) * 2 / PIXEL_SCALE**2
@@ -245,7 +238,7 @@ def patch_experiment(
         "lower_lines": [line.as_dict() for line in lines],
         "codecs": {},
     }
-    img = mosaic(heldout[: min(len(heldout), 65536)], patch, gray)
+    img = mosaic(samples.heldout[:MOSAIC_PATCHES], patch, gray)
     for name in codecs:
         result["codecs"][name] = codec_curve(name, img)
     result["codec_mosaic_shape"] = list(img.shape)

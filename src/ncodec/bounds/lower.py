@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -20,8 +21,8 @@ from scipy.ndimage import maximum_filter
 from scipy.signal import fftconvolve
 from torch import nn
 from torch.nn import functional as F
-from tqdm import tqdm
 
+from ncodec.bounds.fitting import Fit, check_lambda, identity_linear, minimise
 from ncodec.errors import InputError
 
 LOG2 = math.log(2.0)
@@ -52,10 +53,7 @@ class LogU(nn.Module):
         self.shape = shape
         self.register_buffer("shift", shift)
         self.register_buffer("scale", scale)
-        self.proj = nn.Linear(dim, dim)
-        with torch.no_grad():
-            self.proj.weight.copy_(torch.eye(dim))
-            self.proj.bias.zero_()
+        self.proj = identity_linear(dim, dim)
         self.cap = nn.Parameter(torch.tensor(float(cap)))
         self.mlp = (
             nn.Sequential(nn.Linear(dim, hidden), nn.SiLU(), nn.Linear(hidden, 1))
@@ -188,17 +186,28 @@ def _grid_proposals(a: torch.Tensor, x: torch.Tensor, lam: float, keep: int) -> 
     return torch.from_numpy(pts).to(x.dtype)
 
 
+class SupSearch(NamedTuple):
+    """How hard `find_sup` searches for the sup over y of log Ĉ(y) (its seed is separate)."""
+
+    starts: int = 32
+    """Mean-shift starts: as many heaviest samples and as many random ones."""
+    iters: int = 30
+    """Mean-shift steps from each start."""
+    coarse: int = 100_000
+    """For M above this, places are proposed on a subset of this size (or a grid, d ≤ 2)."""
+    keep: int = 16
+    """Distinct proposed places kept."""
+    refine: int = 4
+    """Mean-shift steps on all M samples from each kept place."""
+
+
+FULL_SEARCH = SupSearch()
+"""The search of every evaluation (training uses fewer mean-shift steps)."""
+
+
 @torch.no_grad()
 def find_sup(
-    a: torch.Tensor,
-    x: torch.Tensor,
-    lam: float,
-    starts: int = 32,
-    iters: int = 30,
-    seed: int = 0,
-    coarse: int = 100_000,
-    keep: int = 16,
-    refine: int = 4,
+    a: torch.Tensor, x: torch.Tensor, lam: float, search: SupSearch = FULL_SEARCH, seed: int = 0
 ) -> torch.Tensor:
     """Approximate argmax_y of log Ĉ(y) by weighted mean-shift from many starting points.
 
@@ -208,31 +217,26 @@ def find_sup(
     refined with `refine` steps on all M samples, and the `starts` heaviest samples of the full
     set are evaluated there too. The best point ever evaluated on all M is returned.
     """
-    if x.shape[1] <= 2 and x.shape[0] > coarse:
-        seen = _grid_proposals(a, x, lam, keep)
+    s = search
+    if x.shape[1] <= 2 and x.shape[0] > s.coarse:
+        seen = _grid_proposals(a, x, lam, s.keep)
     else:
-        sub = _subset(x.shape[0], coarse, seed)
-        seen, values = _proposals(a[sub], x[sub], lam, starts, iters, seed, keep)
-    if x.shape[0] > coarse:
-        seen, values = _ascend(a, x, lam, seen, refine)
-        heavy = x[torch.topk(a, min(starts, x.shape[0])).indices]
+        sub = _subset(x.shape[0], s.coarse, seed)
+        seen, values = _proposals(a[sub], x[sub], lam, s.starts, s.iters, seed, s.keep)
+    if x.shape[0] > s.coarse:
+        seen, values = _ascend(a, x, lam, seen, s.refine)
+        heavy = x[torch.topk(a, min(s.starts, x.shape[0])).indices]
         seen, values = torch.cat([seen, heavy]), torch.cat([values, log_c_hat(a, x, lam, heavy)])
     i = int(torch.argmax(values))
     return seen[i : i + 1]
 
 
 def dual_estimate(
-    log_u: LogU,
-    x: torch.Tensor,
-    lam: float,
-    starts: int = 32,
-    iters: int = 30,
-    seed: int = 0,
-    coarse: int = 100_000,
+    log_u: LogU, x: torch.Tensor, lam: float, search: SupSearch = FULL_SEARCH, seed: int = 0
 ) -> torch.Tensor:
     """Monte Carlo estimate of E[a(X)] - log sup_y E[exp(a(X) - λ‖X - y‖²)] (nats, total)."""
     a = log_u(x)
-    y_star = find_sup(a.detach(), x, lam, starts, iters, seed, coarse=coarse)
+    y_star = find_sup(a.detach(), x, lam, search, seed)
     return a.mean() - log_c_hat(a, x, lam, y_star)[0]
 
 
@@ -268,31 +272,19 @@ def make_log_u(train: np.ndarray, batch: int, hidden: int = 0, shape: str = "sof
     return LogU(shift, scale, cap=max(math.log(batch) - 2.0, 1.0), hidden=hidden, shape=shape)
 
 
-def train_lower(
-    log_u: LogU,
-    train: np.ndarray,
-    lam: float,
-    steps: int = 400,
-    batch: int = 8192,
-    lr: float = 1e-2,
-    seed: int = 0,
-    progress: bool = True,
-) -> LogU:
-    """Maximise the M-sample dual estimate over minibatches of size M = `batch` with Adam."""
-    if lam <= 0:
-        raise InputError(f"λ must be > 0, got {lam:g}")
-    gen = torch.Generator().manual_seed(seed)
-    data = torch.from_numpy(train)
-    opt = torch.optim.Adam(log_u.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps, eta_min=lr * 1e-2)
-    bar = tqdm(range(steps), desc=f"lower λ={lam:.3g}", disable=not progress, leave=False)
-    for step in bar:
-        idx = torch.randint(0, data.shape[0], (min(batch, data.shape[0]),), generator=gen)
-        loss = -dual_estimate(log_u, data[idx], lam, starts=32, iters=15, seed=seed + step)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
+LOWER_FIT = Fit(steps=400, batch=8192)
+"""Default budget of `train_lower`."""
+
+
+def train_lower(log_u: LogU, train: np.ndarray, lam: float, fit: Fit = LOWER_FIT) -> LogU:
+    """Maximise the M-sample dual estimate over minibatches of size M = `fit.batch` with Adam."""
+    check_lambda(lam)
+
+    def loss(x: torch.Tensor, step: int) -> torch.Tensor:
+        """Minus the dual estimate on a minibatch (a quicker sup search than at evaluation)."""
+        return -dual_estimate(log_u, x, lam, SupSearch(iters=15), seed=fit.seed + step)
+
+    minimise(loss, log_u.parameters(), train, fit, fit.lr * 1e-2, f"lower λ={lam:.3g}")
     return log_u
 
 
@@ -307,7 +299,7 @@ def calibrate_cap(log_u: LogU, calib: np.ndarray, lam: float, train_batch: int) 
     best_val, best_cap = -math.inf, base
     for cap in base + np.array([-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]):
         log_u.cap.fill_(float(cap))
-        val = float(dual_estimate(log_u, x, lam, starts=16, iters=20))
+        val = float(dual_estimate(log_u, x, lam, SupSearch(starts=16, iters=20)))
         if val > best_val:
             best_val, best_cap = val, float(cap)
     log_u.cap.fill_(best_cap)
@@ -363,12 +355,10 @@ def evaluate_lower(
     heldout: np.ndarray,
     lam: float,
     seconds: float = 0.0,
-    starts: int = 32,
-    iters: int = 30,
-    coarse: int = 100_000,
+    search: SupSearch = FULL_SEARCH,
 ) -> LowerLine:
     """The dual line estimated on held-out samples (M = len(heldout)), sup searched afresh."""
-    value = float(dual_estimate(log_u, torch.from_numpy(heldout), lam, starts, iters, 0, coarse))
+    value = float(dual_estimate(log_u, torch.from_numpy(heldout), lam, search))
     return LowerLine(lam, value, heldout.shape[1], heldout.shape[0], seconds)
 
 

@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from ncodec.errors import OutputExistsError
+from ncodec.metrics import psnr_from_mse
 
 
 def check_output(path: str | Path, force: bool) -> Path:
@@ -68,11 +69,6 @@ def write_result(result: dict, path: str | Path, title: str, force: bool = False
     return out
 
 
-def psnr_db(mse: float) -> float:
-    """PSNR in dB of an MSE on the 0..255 scale (inf for zero MSE)."""
-    return math.inf if mse <= 0 else 10.0 * math.log10(255.0**2 / mse)
-
-
 def psnr_at_rate(points: list[dict], rate: float) -> float | None:
     """PSNR of a rate–distortion curve at `rate`, linear in (log rate, PSNR); None outside it."""
     pts = sorted(
@@ -82,7 +78,7 @@ def psnr_at_rate(points: list[dict], rate: float) -> float | None:
     if not pts or not pts[0]["rate_bits"] <= rate <= pts[-1]["rate_bits"]:
         return None
     logs = [math.log(p["rate_bits"]) for p in pts]
-    return float(np.interp(math.log(rate), logs, [psnr_db(p["distortion"]) for p in pts]))
+    return float(np.interp(math.log(rate), logs, [psnr_from_mse(p["distortion"]) for p in pts]))
 
 
 def lower_psnr_ceiling(lines: list[dict], rate: float, scale: float = 255.0) -> float:
@@ -96,7 +92,7 @@ def lower_psnr_ceiling(lines: list[dict], rate: float, scale: float = 255.0) -> 
         for ln in lines
     ]
     floor = max(floors, default=0.0)
-    return psnr_db(floor * scale**2) if floor > 0 else math.inf
+    return psnr_from_mse(floor * scale**2)
 
 
 def codec_distances(result: dict, rates: list[float]) -> list[dict]:

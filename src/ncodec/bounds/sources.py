@@ -10,8 +10,7 @@ from PIL import Image
 
 from ncodec.bounds.exact import check_variances
 from ncodec.errors import InputError
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+from ncodec.io import find_images, load_rgb
 
 
 def default_variances(dim: int, seed: int = 0) -> np.ndarray:
@@ -42,25 +41,14 @@ class GaussianSource:
         return (z * np.sqrt(self.variances)).astype(np.float32)
 
 
-def list_images(folder: str | Path) -> list[Path]:
-    """All image files under `folder` (recursive, sorted), or InputError if there are none."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise InputError(f"data folder does not exist: {root}")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise InputError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {root}")
-    return files
+def load_patch_image(path: Path, gray: bool) -> np.ndarray:
+    """An image as float32 HxW (gray, ITU-R 601 luma as Pillow computes it) or HxWx3, 0..1 scale.
 
-
-def load_image(path: Path, gray: bool) -> np.ndarray:
-    """Load an image as float32 HxW (gray) or HxWx3 (RGB) array on the 0..1 scale."""
-    try:
-        with Image.open(path) as img:
-            arr = np.asarray(img.convert("L" if gray else "RGB"), dtype=np.float32)
-    except (OSError, ValueError) as err:
-        raise InputError(f"cannot read image {path}: {err}") from err
-    return arr / 255.0
+    Pixels as stored (no EXIF rotation), as the committed bounds results were sampled.
+    """
+    rgb = load_rgb(path, exif_orientation=False)
+    pixels = np.asarray(Image.fromarray(rgb).convert("L")) if gray else rgb
+    return pixels.astype(np.float32) / 255.0
 
 
 @dataclass(frozen=True)
@@ -84,14 +72,14 @@ class PatchSource:
         """Draw n patches, spread evenly over (a random subset of) the images, as (n, dim)."""
         if self.patch < 1:
             raise InputError(f"patch size must be >= 1, got {self.patch}")
-        files = list_images(self.folder)
+        files = find_images(self.folder, recursive=True)
         if self.max_images is not None and len(files) > self.max_images:
             files = [files[i] for i in rng.choice(len(files), self.max_images, replace=False)]
         counts = np.bincount(rng.integers(0, len(files), size=n), minlength=len(files))
         out = []
         usable = 0
         for path, count in zip(files, counts, strict=True):
-            img = load_image(path, self.gray)
+            img = load_patch_image(path, self.gray)
             h, w = img.shape[:2]
             if h < self.patch or w < self.patch:
                 continue

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
-from ncodec.errors import InputError
+from ncodec.bounds.fitting import Fit, check_lambda, identity_linear, minimise, mlp
 
 LOG2 = math.log(2.0)
 
@@ -61,10 +60,7 @@ class LinearEncoder(nn.Module):
     def __init__(self, dim: int, latent_dim: int) -> None:
         """Start at A = I (truncated/padded) so training begins from a sensible transform."""
         super().__init__()
-        self.linear = nn.Linear(dim, latent_dim)
-        with torch.no_grad():
-            self.linear.weight.copy_(torch.eye(latent_dim, dim))
-            self.linear.bias.zero_()
+        self.linear = identity_linear(dim, latent_dim)
         self.log_scale = nn.Parameter(torch.full((latent_dim,), -1.0))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -79,29 +75,12 @@ class MLPEncoder(nn.Module):
     def __init__(self, dim: int, latent_dim: int, hidden: int) -> None:
         """Two hidden layers, outputs mean and log-scale."""
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Linear(dim, hidden),
-            nn.SiLU(),
-            nn.Linear(hidden, hidden),
-            nn.SiLU(),
-            nn.Linear(hidden, 2 * latent_dim),
-        )
+        self.net = mlp(dim, hidden, 2 * latent_dim)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and log-scale of q(y|x)."""
         mean, log_scale = self.net(x).chunk(2, dim=-1)
         return mean, log_scale.clamp(-12.0, 4.0)
-
-
-def mlp_decoder(latent_dim: int, dim: int, hidden: int) -> nn.Module:
-    """Small MLP decoder g(y) for image patches."""
-    return nn.Sequential(
-        nn.Linear(latent_dim, hidden),
-        nn.SiLU(),
-        nn.Linear(hidden, hidden),
-        nn.SiLU(),
-        nn.Linear(hidden, dim),
-    )
 
 
 class DiagonalEncoder(nn.Module):
@@ -126,10 +105,7 @@ class LinearDecoder(nn.Module):
     def __init__(self, latent_dim: int, dim: int) -> None:
         """Start at W = I (truncated/padded)."""
         super().__init__()
-        self.linear = nn.Linear(latent_dim, dim)
-        with torch.no_grad():
-            self.linear.weight.copy_(torch.eye(dim, latent_dim))
-            self.linear.bias.zero_()
+        self.linear = identity_linear(latent_dim, dim)
 
     def moments(self, mean: torch.Tensor, var: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and per-output variance of g(y) for y ~ N(mean, diag(var))."""
@@ -227,7 +203,7 @@ def mlp_model(data: np.ndarray, latent_dim: int, hidden: int = 256) -> Variation
     return VariationalRD(
         MLPEncoder(dim, latent_dim, hidden),
         MixturePrior(latent_dim),
-        mlp_decoder(latent_dim, dim, hidden),
+        mlp(latent_dim, hidden, dim),  # the decoder g(y)
         shift,
         scale,
     )
@@ -267,34 +243,23 @@ class UpperPoint:
         }
 
 
+UPPER_FIT = Fit(steps=3000, batch=512)
+"""Default budget of `train_upper`."""
+
+
 def train_upper(
-    model: VariationalRD,
-    train: np.ndarray,
-    lam: float,
-    steps: int = 3000,
-    batch: int = 512,
-    lr: float = 1e-2,
-    seed: int = 0,
-    progress: bool = True,
+    model: VariationalRD, train: np.ndarray, lam: float, fit: Fit = UPPER_FIT
 ) -> VariationalRD:
     """Minimise E[KL + λ·‖x - g(y)‖²] / dim with Adam and a cosine learning-rate decay."""
-    if lam <= 0:
-        raise InputError(f"λ must be > 0, got {lam:g}")
-    gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    data = torch.from_numpy(train)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps, eta_min=lr * 1e-3)
-    dim = train.shape[1]
-    bar = tqdm(range(steps), desc=f"upper λ={lam:.3g}", disable=not progress, leave=False)
-    for _ in bar:
-        idx = torch.randint(0, data.shape[0], (min(batch, data.shape[0]),), generator=gen)
-        rate, sq_err = model.rate_and_distortion(data[idx])
-        loss = (rate + lam * sq_err).mean() / dim
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
+    check_lambda(lam)
+    torch.manual_seed(fit.seed)  # the Monte Carlo draws of rate_and_distortion
+
+    def loss(x: torch.Tensor, step: int) -> torch.Tensor:
+        """The R-D objective per dimension on a minibatch."""
+        rate, sq_err = model.rate_and_distortion(x)
+        return (rate + lam * sq_err).mean() / x.shape[1]
+
+    minimise(loss, model.parameters(), train, fit, fit.lr * 1e-3, f"upper λ={lam:.3g}")
     return model
 
 
