@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,15 +21,6 @@ DEFAULT_WEBP_METHOD = 4  # libwebp's own default (cwebp -m 4)
 
 
 @dataclass(frozen=True)
-class Knob:
-    """The one integer encoder setting a spec may change, e.g. `avif:speed=0`."""
-
-    name: str
-    default: int
-    valid: range
-
-
-@dataclass(frozen=True)
 class HarnessSetup:
     """How the harness runs one classical codec: ladder, fixed encoder keywords, knob, record."""
 
@@ -37,6 +29,14 @@ class HarnessSetup:
     """(knob value, threads) -> the settings a record reports, in report order."""
     fixed: dict[str, object] = field(default_factory=dict)
     knob: Knob | None = None
+
+
+class Knob(NamedTuple):
+    """The one integer encoder setting a spec may change, e.g. `avif:speed=0`."""
+
+    name: str
+    default: int
+    valid: range
 
 
 HARNESS_SETUPS: dict[str, HarnessSetup] = {
