@@ -12,8 +12,8 @@ from PIL import Image
 from skimage.data import astronaut
 
 from ncodec import api
-from ncodec.eval.metrics import psnr
 from ncodec.eval.registry import resolve_codec
+from ncodec.metrics import psnr
 
 
 def timed(fn, *args):

@@ -19,7 +19,7 @@ import numpy as np
 
 from ncodec.errors import FormatError, InputError, ModelNotFoundError
 from ncodec.format.container import NczHeader, read_ncz, write_ncz
-from ncodec.io.arrays import LoadedImage, load_image_array
+from ncodec.io.arrays import load_image_array
 from ncodec.models import FrozenCodec
 from ncodec.models.refine import MAX_REFINE_STEPS, REFINE_PRECISIONS
 from ncodec.zoo import DEFAULT_MODEL, find_model, installed_models, load_codec
@@ -35,7 +35,6 @@ __all__ = [
     "check_quality",
     "compress",
     "compress_image",
-    "compress_loaded",
     "decode",
     "decompress_image",
     "default_model",
@@ -106,7 +105,8 @@ def compress(
     effort: int = 0,
     options: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """Encode data of the model's payload kind into the bytes of a complete `.ncz` file.
+    """Encode data of the model's payload kind into the bytes of a complete `.ncz` file (for
+    images: a `LoadedImage`, whose mode is kept in the header, or an HxWx3 uint8 array).
 
     `effort` > 0 spends more encoder time for a better file (for the amortized image models:
     latent refinement steps; the decoder is unchanged); `options` are the model's encoder
@@ -124,17 +124,6 @@ def compress(
         extra=encoded.extra,
     )
     return write_ncz(header, encoded.streams)
-
-
-def compress_loaded(
-    image: LoadedImage,
-    model: str | None = None,
-    quality: float = DEFAULT_QUALITY,
-    effort: int = 0,
-    options: Mapping[str, Any] | None = None,
-) -> bytes:
-    """Encode a loaded image (its mode is kept in the header) into `.ncz` bytes."""
-    return compress(image, model, quality, effort, options)
 
 
 def compress_image(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import click
-import numpy as np
 
 from ncodec import api
 from ncodec.errors import InputError
@@ -15,12 +13,8 @@ from ncodec.format.container import describe, read_ncz
 from ncodec.io import check_image_output_path, check_output_path, load_image, save_image
 from ncodec.io.inputs import read_input_file
 from ncodec.io.output import write_file_atomic
+from ncodec.metrics import psnr
 from ncodec.zoo import installed_models
-
-
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
 
 
 @click.command("compress")
@@ -73,14 +67,14 @@ def compress_command(
     image = load_image(input_path)
     for notice in image.notices:
         click.echo(f"notice: {notice}", err=True)
-    data = api.compress_loaded(image, model, q, steps, options)
+    data = api.compress(image, model, q, steps, options)
     write_file_atomic(output, data, force)
     size = Path(output).stat().st_size
     decoded = api.decode(data)
     pixels = image.height * image.width
     click.echo(
         f"{output}: {size} bytes, {8 * size / pixels:.4f} bpp, "
-        f"PSNR {_psnr(decoded.rgb, image.rgb):.2f} dB "
+        f"PSNR {psnr(decoded.rgb, image.rgb):.2f} dB "
         f"(model {decoded.header.model}, quality {q}, {image.width}x{image.height})"
     )
 

@@ -41,12 +41,12 @@ def _install_fake_api(monkeypatch: pytest.MonkeyPatch, ladder=(20, 60), fail_at=
         image: np.ndarray,
         model: str | None = None,
         quality: int = 75,
-        refine_steps: int = 0,
-        refine_precision: str = "fp32",
+        effort: int = 0,
+        options: dict | None = None,
     ) -> bytes:
         """Fake .ncz: magic, quality byte, JPEG bytes."""
-        extra = (refine_steps,) if refine_steps else ()
-        extra += (refine_precision,) if refine_precision != "fp32" else ()
+        extra = (effort,) if effort else ()
+        extra += tuple((options or {}).values())
         calls.append(("compress", model, quality, *extra))
         if fail_at is not None and quality == fail_at:
             raise RuntimeError("fake model failure")
@@ -57,6 +57,16 @@ def _install_fake_api(monkeypatch: pytest.MonkeyPatch, ladder=(20, 60), fail_at=
         assert data[:4] == MAGIC
         return imagecodecs.jpeg8_decode(data[5:])
 
+    class FakeFrozen:
+        """What the adapter asks of a frozen codec: its effort range and encoder options."""
+
+        def max_effort(self) -> int:
+            return api.MAX_REFINE_STEPS
+
+        def effort_options(self) -> tuple[str, ...]:
+            return ("refine_precision",)
+
+    monkeypatch.setattr(api, "load_model", lambda model=None: FakeFrozen())
     monkeypatch.setattr(api, "list_models", lambda: ["fake"])
     monkeypatch.setattr(api, "default_model", lambda: "fake")
     monkeypatch.setattr(api, "quality_ladder", lambda model=None: list(ladder))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ncodec import api
@@ -59,20 +60,18 @@ def test_refine_precision_option_is_passed_on_and_checked(fake_api, eval_photo):
     assert codec.settings["refine_precision"] == "bf16"
     codec.encode(eval_photo, 60)
     assert calls == [("compress", "fake", 60, 3, "bf16")]
-    with pytest.raises(InputError, match="refine precision must be one of fp32, bf16"):
-        resolve_codec("ncodec:fake:refine=3:precision=fp16")
-    with pytest.raises(InputError, match="give refine=N too"):
+    with pytest.raises(InputError, match="give effort=N"):
         resolve_codec("ncodec:fake:precision=bf16")
+    assert resolve_codec("ncodec:fake:effort=3:precision=bf16").spec == codec.spec
+    with pytest.raises(InputError, match="disagree"):
+        resolve_codec("ncodec:fake:effort=3:refine=4")
 
 
-def test_stub_api_gives_a_clear_error(monkeypatch):
-    def stub() -> list[str]:
-        """What the API did before models existed."""
-        raise NotImplementedError
-
-    monkeypatch.setattr(api, "list_models", stub)
-    with pytest.raises(InputError, match="not available"):
-        resolve_codec("ncodec")
+def test_bad_refine_precision_is_refused_by_the_real_model(installed):
+    with pytest.raises(InputError, match="refine precision must be one of fp32, bf16"):
+        resolve_codec("ncodec:tiny-hp:refine=3:precision=fp16").encode(
+            np.zeros((64, 64, 3), np.uint8), 50
+        )
 
 
 def test_real_tiny_model_round_trip(installed, eval_photo):

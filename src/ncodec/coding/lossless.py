@@ -35,26 +35,23 @@ from typing import Literal, Protocol
 import numpy as np
 
 from ncodec.coding import ans
+from ncodec.coding import tables as cdf
 from ncodec.coding.scales import scale_table
-from ncodec.coding.tables import (
-    DEFAULT_PRECISION,
-    DEFAULT_TAIL_MASS,
-    CdfTables,
-    gaussian_tables,
-    laplace_tables,
-    logistic_tables,
-)
 from ncodec.errors import InputError
 
 Family = Literal["gaussian", "laplace", "logistic"]
-_BUILDERS = {"gaussian": gaussian_tables, "laplace": laplace_tables, "logistic": logistic_tables}
+_BUILDERS = {
+    "gaussian": cdf.gaussian_tables,
+    "laplace": cdf.laplace_tables,
+    "logistic": cdf.logistic_tables,
+}
 _INT32 = np.iinfo(np.int32)
 
 
 class DiscreteModel(Protocol):
     """Anything that maps data of a given shape to coder symbols, table indexes and tables."""
 
-    def coding_plan(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, CdfTables]:
+    def coding_plan(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, cdf.CdfTables]:
         """(shift, indexes, tables): element i is coded as `x[i] - shift[i]` under its table."""
         ...
 
@@ -63,10 +60,10 @@ class DiscreteModel(Protocol):
 class TableModel:
     """Explicit integer tables and per-element table indexes (broadcast to the data shape)."""
 
-    tables: CdfTables
+    tables: cdf.CdfTables
     indexes: np.ndarray | int
 
-    def coding_plan(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, CdfTables]:
+    def coding_plan(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, cdf.CdfTables]:
         """No shift; the given indexes."""
         indexes = _broadcast(np.asarray(self.indexes), shape, "indexes")
         return np.zeros(shape, dtype=np.int64), indexes, self.tables
@@ -80,8 +77,8 @@ class DiscretizedModel:
     loc: np.ndarray | float
     scale: np.ndarray | float
     scales: tuple[float, ...] = tuple(scale_table())
-    tail_mass: float = DEFAULT_TAIL_MASS
-    precision: int = DEFAULT_PRECISION
+    tail_mass: float = cdf.DEFAULT_TAIL_MASS
+    precision: int = cdf.DEFAULT_PRECISION
 
     def __post_init__(self) -> None:
         """Reject unknown families and non-finite or non-positive parameters early."""
@@ -93,11 +90,11 @@ class DiscretizedModel:
         if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
             raise InputError("scale must be finite and positive")
 
-    def tables(self) -> CdfTables:
+    def tables(self) -> cdf.CdfTables:
         """The zero-mean integer tables of the scale table (built once per setting, cached)."""
         return _cached_tables(self.family, tuple(self.scales), self.tail_mass, self.precision)
 
-    def coding_plan(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, CdfTables]:
+    def coding_plan(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, cdf.CdfTables]:
         """Shift by round(loc); index = first table scale >= scale (clamped to the last)."""
         loc = _broadcast(np.asarray(self.loc, dtype=np.float64), shape, "loc")
         scale = _broadcast(np.asarray(self.scale, dtype=np.float64), shape, "scale")
@@ -151,6 +148,6 @@ def _broadcast(value: np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarr
 @lru_cache(maxsize=32)
 def _cached_tables(
     family: str, scales: tuple[float, ...], tail_mass: float, precision: int
-) -> CdfTables:
+) -> cdf.CdfTables:
     """Tables for one (family, scale table, tail mass, precision), shared by all models."""
     return _BUILDERS[family](np.asarray(scales), tail_mass=tail_mass, precision=precision)

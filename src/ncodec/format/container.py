@@ -19,14 +19,7 @@ from ncodec.errors import FormatError, InputError
 from ncodec.format.describe import describe
 from ncodec.format.header import NczHeader, header_problem
 from ncodec.format.header_codec import decode_header, encode_header
-from ncodec.format.payloads import (
-    ImageInfo,
-    LosslessImageInfo,
-    Payload,
-    PayloadKind,
-    PointCloudInfo,
-    TensorInfo,
-)
+from ncodec.format.payloads import PayloadKind
 from ncodec.format.reader import ByteReader
 from ncodec.format.sniff import sniff_foreign
 from ncodec.format.varint import encode_varint
@@ -39,23 +32,8 @@ MAX_HEADER_BYTES = 1 << 16
 
 _PREAMBLE_BYTES = len(MAGIC) + 2
 
-__all__ = [
-    "CHECKSUM_BYTES",
-    "FORMAT_VERSION",
-    "MAGIC",
-    "MAX_HEADER_BYTES",
-    "ImageInfo",
-    "LosslessImageInfo",
-    "NczHeader",
-    "Payload",
-    "PayloadKind",
-    "PointCloudInfo",
-    "TensorInfo",
-    "describe",
-    "read_header",
-    "read_ncz",
-    "write_ncz",
-]
+# Names other modules import from here (the payload types live in ncodec.format.payloads).
+__all__ = ["FORMAT_VERSION", "MAGIC", "NczHeader", "PayloadKind", "describe", "read_ncz"]
 
 
 def write_ncz(header: NczHeader, streams: Sequence[bytes]) -> bytes:

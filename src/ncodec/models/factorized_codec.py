@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from ncodec.entropy import FactorizedDensity
-from ncodec.format import NczHeader, PayloadKind
+from ncodec.format import NczHeader
 from ncodec.models.coding_arrays import float_array, gain_arrays, prefixed, tables_under
-from ncodec.models.config import image_config
 from ncodec.models.factorized_prior import FactorizedPrior
 from ncodec.models.hyperprior_codec import Y_DOWNSAMPLING
-from ncodec.models.image_codec import FrozenImageCodec
+from ncodec.models.image_codec import Coded, FrozenImageCodec, ImageArchitecture, Options, Size
 from ncodec.models.macs import count_macs
-from ncodec.models.protocol import Architecture
 from ncodec.models.registry import register_architecture
 
 
@@ -33,18 +30,11 @@ class FrozenFactorizedPrior(FrozenImageCodec):
     def _y_shape(self, padded: tuple[int, int]) -> tuple[int, ...]:
         return (1, self.y_gain.shape[1], padded[0] // Y_DOWNSAMPLING, padded[1] // Y_DOWNSAMPLING)
 
-    def encode_padded(
-        self,
-        x: torch.Tensor,
-        q: int,
-        size: tuple[int, int],
-        effort: int,
-        options: Mapping[str, Any],
-    ) -> tuple[list[bytes], Any]:
+    def encode_padded(self, x: Tensor, q: int, size: Size, effort: int, options: Options) -> Coded:
         y = self.module.g_a(x) * self.y_gain[q].view(1, -1, 1, 1)
         return [FactorizedDensity.compress(y, self.y_tables)], None
 
-    def decode_padded(self, streams: list[bytes], padded: tuple[int, int], q: int) -> torch.Tensor:
+    def decode_padded(self, streams: list[bytes], padded: Size, q: int) -> Tensor:
         y = FactorizedDensity.decompress(streams[0], self.y_tables, self._y_shape(padded))
         return self.module.g_s(y * self.y_inverse_gain[q].view(1, -1, 1, 1))
 
@@ -55,15 +45,12 @@ class FrozenFactorizedPrior(FrozenImageCodec):
 
 
 @register_architecture
-class FactorizedPriorArchitecture(Architecture):
+class FactorizedPriorArchitecture(ImageArchitecture):
     """Ballé et al. 2017/2018: one learned density per latent channel, no side information."""
 
     name = FactorizedPrior.architecture
-    kind = PayloadKind.LOSSY_IMAGE
-
-    @classmethod
-    def build(cls, config: Mapping[str, Any]) -> nn.Module:
-        return FactorizedPrior(image_config(config))
+    module_class = FactorizedPrior
+    frozen_class = FrozenFactorizedPrior
 
     @classmethod
     @torch.no_grad()
@@ -72,7 +59,3 @@ class FactorizedPriorArchitecture(Architecture):
             **gain_arrays(module.y_gains, "y", tuple(module.config.lambdas)),
             **prefixed("y_tables", module.y_density.build_tables().to_arrays()),
         }
-
-    @classmethod
-    def freeze(cls, module: nn.Module, arrays: Mapping[str, np.ndarray]) -> FrozenFactorizedPrior:
-        return FrozenFactorizedPrior(module, arrays)

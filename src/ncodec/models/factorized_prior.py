@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from ncodec.entropy import FactorizedDensity
 from ncodec.models.config import CodecConfig
 from ncodec.models.gains import GainUnits
 from ncodec.models.quantize import full_precision, ste_round
-from ncodec.models.transforms import analysis_transform, synthesis_transform
+from ncodec.models.transforms import TransformCodecModule
 
 
-class FactorizedPrior(nn.Module):
+class FactorizedPrior(TransformCodecModule):
     """x -> y = g_a(x), y coded with a per-channel learned density; gain units select the rate."""
 
     architecture = "factorized-prior"
     stride = 16
 
     def __init__(self, config: CodecConfig | None = None) -> None:
-        super().__init__()
-        self.config = config or CodecConfig()
-        n, m, levels = self.config.n, self.config.m, len(self.config.lambdas)
-        self.g_a = analysis_transform(n, m)
-        self.g_s = synthesis_transform(n, m)
-        self.y_gains = GainUnits(levels, m)
-        self.y_density = FactorizedDensity(m)
+        super().__init__(config)
+        self.y_gains = GainUnits(self.level_count, self.config.m)
+        self.y_density = FactorizedDensity(self.config.m)
 
     def forward(self, x: torch.Tensor, level: torch.Tensor) -> dict[str, torch.Tensor]:
         """Training path for images x in [0, 1] at continuous rate-level positions `level` (B,)."""

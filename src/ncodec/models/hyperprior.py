@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from ncodec.entropy import FactorizedDensity, GaussianConditional
 from ncodec.models.config import CodecConfig
 from ncodec.models.gains import GainUnits
 from ncodec.models.quantize import full_precision, ste_round
-from ncodec.models.transforms import (
-    analysis_transform,
-    hyper_analysis,
-    hyper_synthesis,
-    synthesis_transform,
-)
+from ncodec.models.transforms import TransformCodecModule, hyper_analysis, hyper_synthesis
 
 
-class MeanScaleHyperprior(nn.Module):
+class MeanScaleHyperprior(TransformCodecModule):
     """x -> y = g_a(x) -> z = h_a(y); z coded with a factorized density, y with a Gaussian whose
     mean and scale come from h_s(z). Gain units on y and z select the rate level."""
 
@@ -25,11 +19,8 @@ class MeanScaleHyperprior(nn.Module):
     stride = 64
 
     def __init__(self, config: CodecConfig | None = None) -> None:
-        super().__init__()
-        self.config = config or CodecConfig()
-        n, m, levels = self.config.n, self.config.m, len(self.config.lambdas)
-        self.g_a = analysis_transform(n, m)
-        self.g_s = synthesis_transform(n, m)
+        super().__init__(config)
+        n, m, levels = self.config.n, self.config.m, self.level_count
         self.h_a = hyper_analysis(n, m)
         self.h_s = hyper_synthesis(n, m)
         self.y_gains = GainUnits(levels, m)

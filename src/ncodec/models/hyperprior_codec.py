@@ -8,11 +8,10 @@ compute bit for bit; y is coded as round(y - means) under the chosen Gaussian ta
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from ncodec.entropy import FactorizedDensity, GaussianConditional, default_scale_table
 from ncodec.entropy.integer_network import (
@@ -24,13 +23,11 @@ from ncodec.entropy.integer_network import (
     scale_indexes,
 )
 from ncodec.errors import FormatError, InputError
-from ncodec.format import NczHeader, PayloadKind
+from ncodec.format import NczHeader
 from ncodec.models.coding_arrays import float_array, gain_arrays, prefixed, tables_under
-from ncodec.models.config import image_config
 from ncodec.models.hyperprior import MeanScaleHyperprior
-from ncodec.models.image_codec import FrozenImageCodec
+from ncodec.models.image_codec import Coded, FrozenImageCodec, ImageArchitecture, Options, Size
 from ncodec.models.macs import count_macs
-from ncodec.models.protocol import Architecture
 from ncodec.models.refine import (
     MAX_REFINE_STEPS,
     REFINE_PRECISIONS,
@@ -90,14 +87,7 @@ class FrozenHyperprior(FrozenImageCodec):
             z_inverse=self.z_inverse_gain[q].view(view),
         )
 
-    def encode_padded(
-        self,
-        x: torch.Tensor,
-        q: int,
-        size: tuple[int, int],
-        effort: int,
-        options: Mapping[str, Any],
-    ) -> tuple[list[bytes], Any]:
+    def encode_padded(self, x: Tensor, q: int, size: Size, effort: int, options: Options) -> Coded:
         precision = options.get("refine_precision", "fp32")
         if precision not in REFINE_PRECISIONS:
             raise InputError(
@@ -135,7 +125,7 @@ class FrozenHyperprior(FrozenImageCodec):
         )
         return y_shape, z_shape
 
-    def decode_padded(self, streams: list[bytes], padded: tuple[int, int], q: int) -> torch.Tensor:
+    def decode_padded(self, streams: list[bytes], padded: Size, q: int) -> Tensor:
         _, z_shape = self.latent_shapes(padded)
         z_symbols = FactorizedDensity.decompress(streams[0], self.z_tables, z_shape)
         indexes, means = self._hyper_params(z_symbols, q)
@@ -153,15 +143,12 @@ class FrozenHyperprior(FrozenImageCodec):
 
 
 @register_architecture
-class MeanScaleHyperpriorArchitecture(Architecture):
+class MeanScaleHyperpriorArchitecture(ImageArchitecture):
     """Minnen et al. 2018 without context: factorized z, Gaussian y from an integer h_s."""
 
     name = MeanScaleHyperprior.architecture
-    kind = PayloadKind.LOSSY_IMAGE
-
-    @classmethod
-    def build(cls, config: Mapping[str, Any]) -> nn.Module:
-        return MeanScaleHyperprior(image_config(config))
+    module_class = MeanScaleHyperprior
+    frozen_class = FrozenHyperprior
 
     @classmethod
     @torch.no_grad()
@@ -176,7 +163,3 @@ class MeanScaleHyperpriorArchitecture(Architecture):
         arrays["scale_table"] = scales
         arrays.update(prefixed("y_tables", GaussianConditional.build_tables(scales).to_arrays()))
         return arrays
-
-    @classmethod
-    def freeze(cls, module: nn.Module, arrays: Mapping[str, np.ndarray]) -> FrozenHyperprior:
-        return FrozenHyperprior(module, arrays)

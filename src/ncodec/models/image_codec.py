@@ -14,12 +14,20 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 
 from ncodec.errors import FormatError, InputError
 from ncodec.format import ImageInfo, NczHeader, PayloadKind
-from ncodec.models.protocol import Encoded, FrozenCodec
+from ncodec.models.config import image_config
+from ncodec.models.protocol import Architecture, Encoded, FrozenCodec
 from ncodec.models.rate_levels import RateLevels
+
+Size = tuple[int, int]
+"""(height, width)."""
+Options = Mapping[str, Any]
+"""Encoder options of one call (names checked by the api against `effort_options`)."""
+Coded = tuple[list[bytes], Any]
+"""Coded streams and an optional encoder trace."""
 
 
 def image_tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -93,16 +101,26 @@ class FrozenImageCodec(FrozenCodec):
         return to_pixels(x_hat, height, width)
 
     @abstractmethod
-    def encode_padded(
-        self,
-        x: torch.Tensor,
-        q: int,
-        size: tuple[int, int],
-        effort: int,
-        options: Mapping[str, Any],
-    ) -> tuple[list[bytes], Any]:
+    def encode_padded(self, x: Tensor, q: int, size: Size, effort: int, options: Options) -> Coded:
         """Hook: coded streams (and an optional trace) of a padded image at quality index q."""
 
     @abstractmethod
-    def decode_padded(self, streams: list[bytes], padded: tuple[int, int], q: int) -> torch.Tensor:
+    def decode_padded(self, streams: list[bytes], padded: Size, q: int) -> Tensor:
         """Hook: the (1, 3, H', W') reconstruction of a padded image from its streams."""
+
+
+class ImageArchitecture(Architecture):
+    """An image architecture whose module takes a `CodecConfig` and whose frozen codec takes
+    (module, arrays): subclasses name the two classes and write only `export`."""
+
+    kind: ClassVar[PayloadKind] = PayloadKind.LOSSY_IMAGE
+    module_class: ClassVar[type[nn.Module]]
+    frozen_class: ClassVar[type[FrozenImageCodec]]
+
+    @classmethod
+    def build(cls, config: Mapping[str, Any]) -> nn.Module:
+        return cls.module_class(image_config(config))
+
+    @classmethod
+    def freeze(cls, module: nn.Module, arrays: Mapping[str, np.ndarray]) -> FrozenImageCodec:
+        return cls.frozen_class(module, arrays)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from ncodec.layers import GDN, conv, deconv
+from ncodec.models.config import CodecConfig
 
 
 def analysis_transform(n: int, m: int) -> nn.Sequential:
@@ -45,3 +46,19 @@ def hyper_synthesis(n: int, m: int) -> nn.Sequential:
         nn.ReLU(inplace=True),
         conv(m * 3 // 2, 2 * m, 3, 1),
     )
+
+
+class TransformCodecModule(nn.Module):
+    """Base of the Ballé-style image models: config, analysis g_a and synthesis g_s (built first,
+    so parameter order, which optimizer checkpoints rely on, stays as it was)."""
+
+    def __init__(self, config: CodecConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or CodecConfig()
+        self.g_a = analysis_transform(self.config.n, self.config.m)
+        self.g_s = synthesis_transform(self.config.n, self.config.m)
+
+    @property
+    def level_count(self) -> int:
+        """Number of trained rate levels."""
+        return len(self.config.lambdas)
