@@ -85,7 +85,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     root = Path(__file__).resolve().parents[1]
-    images = sorted(p for p in args.data.iterdir() if p.suffix.lower() == ".png")[: args.limit]
+    images = sorted(p.resolve() for p in args.data.iterdir() if p.suffix.lower() == ".png")
+    images = images[: args.limit]
     if not images:
         raise SystemExit(f"no PNG images in {args.data}")
     with tempfile.TemporaryDirectory() as tmp:
