@@ -1,0 +1,145 @@
+"""Train the lidar-octree occupancy network and export it as weights/lidar-octree.*.
+
+    python scripts/train_lidar.py data   --out /work/runs/pointcloud/run1
+    python scripts/train_lidar.py train  --out /work/runs/pointcloud/run1 --steps 30000 [--resume]
+    python scripts/train_lidar.py export --out /work/runs/pointcloud/run1
+
+Training scans: kitti_object's non-test frames and the even frames of kitti_seq1; validation
+(checkpoint monitoring only): three odd kitti_seq1 frames. The KITTI test_ frames and PandaSet
+are never read here. Every scan is quantized at four steps of a log-spaced grid (5-300 mm), so
+one model serves every step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ncodec.pointcloud import codec  # noqa: F401  (registers lidar-octree)
+from ncodec.pointcloud.training import OccupancyTask, build_examples, mean_bits
+from ncodec.train.trainer import LoopSettings, Trainer
+from ncodec.zoo import save_model
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "lidar"
+STEP_GRID = (5.0, 7.0, 10.0, 14.0, 20.0, 28.0, 40.0, 56.0, 80.0, 113.0, 160.0, 226.0, 300.0)
+VAL_STEPS = (10.0, 40.0, 160.0)
+CONFIG = {"hidden": 64, "layers": 2}
+
+
+def training_scans(data: Path) -> list[Path]:
+    """kitti_object training frames and the even kitti_seq1 frames."""
+    objects = sorted(p for p in (data / "kitti_object").glob("*.bin") if "test" not in p.name)
+    sequence = sorted((data / "kitti_seq1").glob("*.bin"))[::2]
+    return objects + sequence
+
+
+def validation_scans(data: Path) -> list[Path]:
+    """Three odd kitti_seq1 frames (never trained on)."""
+    return sorted((data / "kitti_seq1").glob("*.bin"))[1::2][::4][:3]
+
+
+def make_data(args: argparse.Namespace) -> None:
+    """Write train.npz and val.npz of examples into the run folder."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    start = time.time()
+    scans = training_scans(args.data)
+    features, symbols = [], []
+    for i, scan in enumerate(scans):
+        steps = [STEP_GRID[(i + 3 * k) % len(STEP_GRID)] for k in range(4)]
+        f, s = build_examples([scan], steps, keep=args.keep, seed=i)
+        features.append(f)
+        symbols.append(s)
+        print(f"{scan.name}: steps {steps}, {len(s)} examples", flush=True)
+    np.savez(
+        args.out / "train.npz", features=np.concatenate(features), symbols=np.concatenate(symbols)
+    )
+    f, s = build_examples(validation_scans(args.data), VAL_STEPS, keep=1.0)
+    np.savez(args.out / "val.npz", features=f, symbols=s)
+    print(f"done in {time.time() - start:.0f} s", flush=True)
+
+
+def train(args: argparse.Namespace) -> None:
+    """Run (or resume) the Trainer on the examples."""
+    train_set = np.load(args.out / "train.npz")
+    val_set = np.load(args.out / "val.npz")
+    val_features, val_symbols = val_set["features"], val_set["symbols"]
+    task = OccupancyTask(train_set["features"], train_set["symbols"], CONFIG, args.batch)
+    settings = LoopSettings(
+        steps=args.steps,
+        out=args.out,
+        lr=args.lr,
+        log_every=100,
+        val_every=2000,
+        checkpoint_minutes=2.0,
+    )
+    config = {"config": CONFIG, "batch": args.batch, "lr": args.lr, "examples": len(task.symbols)}
+
+    def validate(model: torch.nn.Module, step: int) -> dict:
+        return {"val_bits": mean_bits(model, val_features, val_symbols)}
+
+    trainer = Trainer(task, settings, config, validate)
+    trainer.run(trainer.start(args.resume))
+
+
+def export(args: argparse.Namespace) -> None:
+    """Checkpoint -> weights/lidar-octree.safetensors + card (results added by the eval)."""
+    state = torch.load(args.out / "checkpoint.pt", map_location="cpu", weights_only=False)
+    task = OccupancyTask(np.zeros((1, 1)), np.zeros(1), CONFIG)
+    model = task.build_model()
+    model.load_state_dict(state["model"])
+    weights = args.weights / "lidar-octree.safetensors"
+    save_model(weights, model, "lidar-octree", CONFIG)
+    val = [json.loads(line) for line in (args.out / "val.jsonl").read_text().splitlines()]
+    card_path = weights.with_suffix(".json")
+    card = json.loads(card_path.read_text()) if card_path.exists() else {}
+    card.update(
+        {
+            "name": "lidar-octree",
+            "architecture": "lidar-octree",
+            "kind": "point-cloud",
+            "config": CONFIG,
+            "training": {
+                "data": [
+                    "../shared/data/lidar/kitti_object (6 non-test frames)",
+                    "../shared/data/lidar/kitti_seq1 (11 even frames)",
+                ],
+                "steps_mm_per_scan": "4 of " + ", ".join(f"{s:g}" for s in STEP_GRID),
+                "examples": state["config"]["examples"],
+                "steps": state["step"],
+                "batch_size": state["config"]["batch"],
+                "lr": state["config"]["lr"],
+                "wall_seconds": round(state["seconds"]),
+                "hardware": "CPU, 1 thread (shared 2-core machine)",
+                "validation": "3 odd kitti_seq1 frames at 10/40/160 mm (float model, bits/node)",
+                "val_bits_per_node": val[-1]["val_bits"],
+            },
+        }
+    )
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    print(f"wrote {weights} and {card_path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=("data", "train", "export"))
+    parser.add_argument("--out", type=Path, default=Path("/work/runs/pointcloud/run1"))
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--weights", type=Path, default=Path(__file__).resolve().parents[1] / "weights"
+    )
+    parser.add_argument("--keep", type=float, default=0.25, help="fraction of nodes kept")
+    parser.add_argument("--steps", type=int, default=30000)
+    parser.add_argument("--batch", type=int, default=2048)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--resume", action="store_true")
+    args = parser.parse_args()
+    {"data": make_data, "train": train, "export": export}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

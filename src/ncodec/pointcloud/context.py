@@ -1,0 +1,109 @@
+"""Integer context features of octree nodes: what a node's occupancy byte is predicted from.
+
+Each level is coded in 8 groups, by the nodes' child position within their parent (the parity
+of their coordinates), so two nodes of a group are never neighbours and group g sees the coded
+bytes of its neighbours in groups < g. A node's features, all small integers:
+
+- which of its 26 neighbours exist (26), and which of its parent's 26 neighbours exist (26);
+- for each of its 8 child cells, how many already-known occupied cells of the next level touch it
+  by a face, an edge or a corner (24), and how many next-level cells around it are still
+  unknown (8);
+- its group (one-hot, 8);
+- its height above the leaves, its cell size and its distance from the sensor (origin of the
+  input coordinates) in half-octaves of millimetres, and its elevation slope (4).
+
+Everything is integer arithmetic on the decoded octree and the header (step and bounding box),
+so encoder and decoder compute identical features on any machine.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ncodec.pointcloud.neighbours import OFFSETS
+from ncodec.pointcloud.octree import CHILD_OFFSETS
+
+FEATURES = 96
+#: Largest value of each feature (bounds the fixed-point network's accumulations).
+FEATURE_MAX = np.array([1] * 52 + [26] * 32 + [1] * 8 + [21, 90, 90, 128], dtype=np.int64)
+GROUPS = 8
+
+
+def _adjacency() -> tuple[np.ndarray, np.ndarray]:
+    """ADJ[(o, c'), (c, t)]: child c' of neighbour o touches child c with t+1 nonzero axes;
+    ANY[o, c]: how many children of neighbour o touch child c."""
+    adj = np.zeros((26, 8, 8, 3), dtype=np.float32)
+    for o, offset in enumerate(OFFSETS):
+        for other in range(8):
+            for c in range(8):
+                delta = 2 * offset + CHILD_OFFSETS[other] - CHILD_OFFSETS[c]
+                if np.all(np.abs(delta) <= 1):
+                    adj[o, other, c, int(np.count_nonzero(delta)) - 1] = 1
+    return adj.reshape(208, 24), adj.sum(axis=(1, 3))
+
+
+ADJ, ANY = _adjacency()
+_PARITY = (OFFSETS & 1) @ np.array([1, 2, 4])
+#: KNOWN[g, o]: the neighbour at offset o of a group-g node is in an earlier group.
+KNOWN = np.array([[(g ^ int(p)) < g for p in _PARITY] for g in range(GROUPS)])
+
+
+def half_octaves(value_mm: float) -> int:
+    """floor(2 * log2(value)), exactly (frexp and a comparison, no logarithm)."""
+    mantissa, exponent = math.frexp(value_mm)
+    return 2 * (exponent - 1) + int(mantissa >= math.sqrt(0.5))
+
+
+class LevelContext:
+    """The features of one octree level's nodes; `occupancy` fills in as groups are coded."""
+
+    def __init__(
+        self,
+        coords: np.ndarray,
+        child: np.ndarray,
+        neighbours: np.ndarray,
+        parent_neighbours: np.ndarray,
+        height: int,
+        step_mm: float,
+        sensor: np.ndarray,
+    ) -> None:
+        """Nodes at `coords` (N, 3) of side 2**height leaf cells; `sensor` is the leaf cell of
+        the coordinate origin; `parent_neighbours` (N, 26) are the parents' neighbour rows."""
+        self.neighbours = neighbours
+        self.coords = coords
+        self.child = child
+        self.occupancy = np.zeros(len(coords), dtype=np.uint8)
+        self.groups = [np.flatnonzero(child == g) for g in range(GROUPS)]
+        step_h = half_octaves(step_mm)
+        doubled = (coords << (height + 1)) + (1 << height) - 1 - 2 * sensor[None, :]
+        squared = np.einsum("ij,ij->i", doubled, doubled)
+        bits = np.frexp(squared.astype(np.float64))[1]
+        planar = np.abs(doubled[:, 0]) + np.abs(doubled[:, 1]) + 1
+        slope = np.clip((64 * doubled[:, 2]) // planar, -64, 64) + 64
+        fixed = np.empty((len(coords), 30), dtype=np.int16)
+        fixed[:, :26] = parent_neighbours >= 0
+        fixed[:, 26] = height
+        fixed[:, 27] = np.clip(step_h + 2 * height, 0, 90)
+        fixed[:, 28] = np.clip(bits + step_h - 2, 0, 90)
+        fixed[:, 29] = slope
+        self._fixed = fixed
+
+    def features(self, group: int) -> tuple[np.ndarray, np.ndarray]:
+        """The node indexes of a group and their features (n, FEATURES) int16."""
+        index = self.groups[group]
+        rows = self.neighbours[index]
+        exists = rows >= 0
+        known = exists & KNOWN[group][None, :]
+        known_bytes = np.where(known, self.occupancy[np.where(known, rows, 0)], 0).astype(np.uint8)
+        child_bits = np.unpackbits(known_bytes, axis=1, bitorder="little")
+        out = np.zeros((len(index), FEATURES), dtype=np.int16)
+        out[:, :26] = exists
+        fixed = self._fixed[index]
+        out[:, 26:52] = fixed[:, :26]
+        out[:, 52:76] = child_bits.astype(np.float32) @ ADJ
+        out[:, 76:84] = (exists & ~known).astype(np.float32) @ ANY
+        out[:, 84 + group] = 1
+        out[:, 92:96] = fixed[:, 26:]
+        return index, out

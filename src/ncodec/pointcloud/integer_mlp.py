@@ -1,0 +1,130 @@
+"""The fixed-point occupancy network: integer weights and activations, exact on any machine.
+
+Layer k computes `z = x @ q_k + b_k` on integers and then `floor(z / 2**s_k)` (clipped to
+0..255 for hidden layers; for the last layer, logits in 1/LOGIT_SCALE nat). The export bounds
+every |partial sum| below 2**24, so float32 holds every value exactly and the matmul is exact
+in any summation order and with any number of threads; a division by a power of two and a floor
+are exact too. Logits become symbol counts through a stored integer exp table
+(`counts_from_logits`), again with operations that are exact on integers below 2**53.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from ncodec.errors import FormatError
+
+ACTIVATION_LEVELS = 255
+LOGIT_SCALE = 16
+EXP_SIZE = 256
+EXP_ONE = 1 << 16
+EXACT_LIMIT = 1 << 24
+#: Bits of the integer symbol counts (each row sums to 2**PRECISION).
+PRECISION = 20
+SYMBOLS = 255
+CHUNK = 4096
+"""Rows per block: keeps the (rows, 255) temporaries in cache."""
+
+
+def exp_table() -> np.ndarray:
+    """round(2**16 * exp(-k / LOGIT_SCALE)) for k = 0..255 (computed once, stored at export)."""
+    return np.rint(EXP_ONE * np.exp(-np.arange(EXP_SIZE) / LOGIT_SCALE)).astype(np.int64)
+
+
+def accumulation_bound(weight: np.ndarray, bias: np.ndarray, input_max: np.ndarray) -> int:
+    """Largest |partial sum| a layer can reach (bias included) for inputs in 0..input_max."""
+    worst = np.abs(weight.astype(np.int64)) @ np.asarray(input_max, dtype=np.int64)
+    return int((worst + np.abs(bias.astype(np.int64))).max())
+
+
+class IntegerMLP:
+    """Integer layers read from exported arrays (`layer{k}.weight/bias/shift`, `exp_table`)."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray], input_max: np.ndarray) -> None:
+        """Check the arrays (shapes, dtypes, the 2**24 bound); FormatError if they are bad."""
+        self.layers: list[tuple[np.ndarray, np.ndarray, float]] = []
+        bound = np.asarray(input_max, dtype=np.int64)
+        k = 0
+        while f"layer{k}.weight" in arrays:
+            weight, bias, shift = (
+                np.asarray(arrays[f"layer{k}.{name}"]) for name in ("weight", "bias", "shift")
+            )
+            if any(a.dtype.kind != "i" for a in (weight, bias, shift)):
+                raise FormatError(f"occupancy network layer {k}: arrays must be integers")
+            if weight.ndim != 2 or weight.shape[1] != bound.shape[0]:
+                raise FormatError(f"occupancy network layer {k}: weight shape {weight.shape}")
+            if bias.shape != (weight.shape[0],) or shift.shape != (1,) or not 0 <= shift[0] < 40:
+                raise FormatError(f"occupancy network layer {k}: bias or shift shape")
+            if accumulation_bound(weight, bias, bound) >= EXACT_LIMIT:
+                raise FormatError(f"occupancy network layer {k}: accumulations reach 2**24")
+            scale = float(2.0 ** -int(shift[0]))
+            self.layers.append((weight.T.astype(np.float32), bias.astype(np.float32), scale))
+            bound = np.full(weight.shape[0], ACTIVATION_LEVELS, dtype=np.int64)
+            k += 1
+        if not self.layers or self.layers[-1][0].shape[1] != SYMBOLS:
+            raise FormatError(f"occupancy network must end in {SYMBOLS} logits")
+        table = np.asarray(arrays.get("exp_table", np.zeros(0)))
+        if table.shape != (EXP_SIZE,) or table.dtype.kind != "i" or table[0] != EXP_ONE:
+            raise FormatError("occupancy network: bad exp table")
+        if np.any(table < 0) or np.any(np.diff(table) > 0):
+            raise FormatError("occupancy network: bad exp table")
+        self.exp = table.astype(np.float64)
+
+    @property
+    def hidden(self) -> int:
+        """Width of the first hidden layer."""
+        return int(self.layers[0][0].shape[1])
+
+    def scaled_logits(self, features: np.ndarray) -> tuple[np.ndarray, float]:
+        """The last layer's exact sums z (n, 255) float32 and its scale: logit = floor(z*scale)."""
+        x = features.astype(np.float32)
+        last = len(self.layers) - 1
+        for k, (weight_t, bias, scale) in enumerate(self.layers):
+            z = x @ weight_t
+            z += bias
+            if k == last:
+                return z, scale
+            x = np.clip(np.floor(z * np.float32(scale)), 0, ACTIVATION_LEVELS)
+        raise AssertionError("unreachable")
+
+    def gaps(self, features: np.ndarray) -> np.ndarray:
+        """How far below each row's most likely symbol each symbol is, in 1/16 nat (0..255)."""
+        z, scale = self.scaled_logits(features)
+        logits = np.floor(z * np.float32(scale))
+        gap = logits.max(axis=1, keepdims=True) - logits
+        return np.minimum(gap, EXP_SIZE - 1).astype(np.intp)
+
+    def coder_weights(self, features: np.ndarray, weight_bits: int) -> np.ndarray:
+        """`counts << weight_bits` minus 1 per symbol (float64, exact), block by block."""
+        out = np.empty((len(features), SYMBOLS), dtype=np.float64)
+        for start in range(0, len(features), CHUNK):
+            rows = slice(start, start + CHUNK)
+            counts = counts_from_gaps(self.gaps(features[rows]), self.exp)
+            out[rows] = counts * float(1 << weight_bits) - 1.0
+        return out
+
+    def counts(self, features: np.ndarray) -> np.ndarray:
+        """Symbol counts (n, 255) int64, each >= 1, each row summing to 2**PRECISION."""
+        return counts_from_gaps(self.gaps(features), self.exp).astype(np.int64)
+
+
+def counts_from_gaps(gap: np.ndarray, exp: np.ndarray) -> np.ndarray:
+    """Counts (float64 holding integers) >= 1 summing to 2**PRECISION per row.
+
+    weight_i = exp[gap_i]; with W = sum of weights and R = floor((2**P - 255) * 2**32 / W),
+    count_i = 1 + floor(weight_i * R / 2**32), and what the floors leave goes to the first
+    symbol with gap 0. Every product is an integer below 2**53, so float64 computes the exact
+    integer result.
+    """
+    weights = exp[gap]
+    total = weights.sum(axis=1).astype(np.int64)
+    free = (1 << PRECISION) - SYMBOLS
+    ratio = ((free << 32) // total).astype(np.float64)
+    counts = np.floor(weights * ratio[:, None] * 2.0**-32)
+    counts += 1.0
+    top = np.argmin(gap, axis=1)
+    rows = np.arange(len(gap))
+    counts[rows, top] += float(1 << PRECISION) - counts.sum(axis=1)
+    return counts

@@ -1,0 +1,106 @@
+"""The trainable occupancy network and its export to the fixed-point `IntegerMLP`.
+
+A small MLP maps a node's integer context features (`ncodec.pointcloud.context`) to 255 logits,
+one per non-empty child pattern. Training sees the integer model's rounding (straight-through):
+weights on each layer's power-of-two grid, hidden activations clipped to [0, ACT_MAX] and
+rounded to 255 levels, logits rounded to 1/16 nat.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from ncodec.errors import InputError
+from ncodec.pointcloud.context import FEATURE_MAX, FEATURES
+from ncodec.pointcloud.integer_mlp import (
+    ACTIVATION_LEVELS,
+    EXACT_LIMIT,
+    LOGIT_SCALE,
+    SYMBOLS,
+    accumulation_bound,
+    exp_table,
+)
+
+ACT_MAX = 4.0
+MAX_WEIGHT = (1 << 13) - 1
+
+
+def _round_ste(x: torch.Tensor) -> torch.Tensor:
+    """Round in the forward pass, identity gradient."""
+    return x + (torch.round(x) - x).detach()
+
+
+class OccupancyNetwork(nn.Module):
+    """Features (n, FEATURES) -> logits (n, 255) in nats of the occupancy byte minus one."""
+
+    def __init__(self, hidden: int = 64, layers: int = 2) -> None:
+        super().__init__()
+        if not (isinstance(hidden, int) and 1 <= hidden <= 256 and 1 <= layers <= 4):
+            raise InputError("lidar-octree: hidden must be 1..256 and layers 1..4")
+        sizes = [FEATURES] + [hidden] * layers + [SYMBOLS]
+        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
+        scale = 1.0 / np.maximum(FEATURE_MAX.astype(np.float32), 1.0)
+        self.register_buffer("feature_scale", torch.from_numpy(scale))
+
+    def _input_max(self, k: int) -> np.ndarray:
+        """Largest integer input of layer k."""
+        if k == 0:
+            return FEATURE_MAX
+        return np.full(self.linears[k].in_features, ACTIVATION_LEVELS, dtype=np.int64)
+
+    def _output_scale(self, k: int) -> float:
+        """Output units per float unit: activation levels, or 1/16 nat for the logits."""
+        return LOGIT_SCALE if k == len(self.linears) - 1 else ACTIVATION_LEVELS / ACT_MAX
+
+    def integer_weights(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer k's weight and bias in output units per integer input unit."""
+        linear = self.linears[k]
+        weight = linear.weight * self._output_scale(k)
+        weight = weight * (self.feature_scale[None, :] if k == 0 else ACT_MAX / ACTIVATION_LEVELS)
+        return weight, linear.bias * self._output_scale(k)
+
+    def shift(self, k: int) -> int:
+        """Power-of-two grid of layer k: the largest weight fits the accumulation budget."""
+        weight, _ = self.integer_weights(k)
+        limit = min(MAX_WEIGHT, (EXACT_LIMIT // 2) // int(self._input_max(k).sum()))
+        biggest = float(weight.detach().abs().max().clamp_min(1e-12))
+        return max(0, math.floor(math.log2(limit / biggest)))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """Logits in nats, rounded like the integer model's (straight-through)."""
+        x = features.float()
+        last = len(self.linears) - 1
+        for k in range(len(self.linears)):
+            weight, bias = self.integer_weights(k)
+            grid = 2.0 ** self.shift(k)
+            z = x @ (_round_ste(weight * grid) / grid).T + _round_ste(bias * grid) / grid
+            x = _round_ste(z)
+            if k == last:
+                return x / LOGIT_SCALE
+            x = x.clamp(0.0, ACTIVATION_LEVELS)
+        raise AssertionError("unreachable")
+
+
+def export_integer(module: OccupancyNetwork) -> dict[str, np.ndarray]:
+    """The integer arrays of `IntegerMLP`: weights, biases (with the rounding half) and shifts."""
+    arrays: dict[str, np.ndarray] = {}
+    with torch.no_grad():
+        for k in range(len(module.linears)):
+            weight, bias = module.integer_weights(k)
+            shift = module.shift(k)
+            grid = 2.0**shift
+            q = torch.round(weight.double() * grid).numpy().astype(np.int64)
+            b = torch.round(bias.double() * grid).numpy().astype(np.int64)
+            b += (1 << shift) >> 1
+            if accumulation_bound(q, b, module._input_max(k)) >= EXACT_LIMIT:
+                raise InputError(f"layer {k}: biases too large for exact fixed-point inference")
+            arrays[f"layer{k}.weight"] = q.astype(np.int32)
+            arrays[f"layer{k}.bias"] = b.astype(np.int32)
+            arrays[f"layer{k}.shift"] = np.array([shift], dtype=np.int32)
+    arrays["exp_table"] = exp_table()
+    return arrays
