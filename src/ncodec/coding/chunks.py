@@ -15,6 +15,7 @@ import numpy as np
 from ncodec.coding.coder_models import MAX_UNIFORM_SIZE, UNIFORM_FAMILY
 from ncodec.coding.escape import push_escapes
 from ncodec.coding.grouping import TableGroups
+from ncodec.coding.limits import groups_bits, overrun_bits, trailing_first_symbols
 from ncodec.coding.tables import CdfTables
 from ncodec.errors import InputError
 
@@ -45,6 +46,18 @@ class TableChunk:
         self._coded = relative.astype(np.int32)
         self._groups = groups.groups
         self._tables = tables
+
+    def needed_bits(self) -> float:
+        """Fewest bits these symbols can cost (the capacity rule of `ncodec.coding.limits`)."""
+        return groups_bits(self._tables, self._groups)
+
+    def overrun_bits(self) -> float:
+        """Information a decoder pops from an empty coder at the end of this chunk, pushed
+        alone: its trailing run of first symbols (unless an escape with payload ends it)."""
+        if self._escapes is not None and np.any(self._escapes[0] != -1):
+            return 0.0
+        run = trailing_first_symbols(self._coded, self._groups)
+        return overrun_bits(self._tables, self._groups, run)
 
     def push_onto(self, coder: Any) -> None:
         """Push onto a constriction AnsCoder (cannot fail: everything was checked)."""

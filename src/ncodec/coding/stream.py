@@ -55,6 +55,13 @@ from ncodec.coding.chunks import (
 from ncodec.coding.coder_models import UNIFORM_FAMILY
 from ncodec.coding.escape import pop_escapes
 from ncodec.coding.grouping import TableGroups
+from ncodec.coding.limits import (
+    MAX_OVERRUN_BITS,
+    check_capacity,
+    groups_bits,
+    overrun_bits,
+    trailing_first_symbols,
+)
 from ncodec.coding.tables import CdfTables
 from ncodec.errors import FormatError, InputError
 
@@ -68,21 +75,34 @@ class AnsStack:
 
     A pop that finds data no push could have written raises FormatError, and leaves the stack
     unusable; a push that raises InputError leaves it unchanged.
+
+    A *strict* stack (`from_bytes(data, strict=True)`) also enforces the capacity and overrun
+    rules of `ncodec.coding.limits` on table and uniform pops, so that a stream too short for
+    what is popped fails fast instead of yielding invented symbols. They assume tables whose
+    first symbol is improbable or cheap, as exported densities are; a lenient stack only
+    counts `overrun_bits`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, strict: bool = False) -> None:
         """An empty stack."""
         self._coder = _AnsCoder()
+        self._strict = bool(strict)
+        self._overrun_bits = 0.0
+
+    @property
+    def overrun_bits(self) -> float:
+        """Information of the table-coded symbols popped after the data ran out (see limits)."""
+        return self._overrun_bits
 
     @classmethod
-    def from_bytes(cls, data: bytes | bytearray | memoryview) -> AnsStack:
+    def from_bytes(cls, data: bytes | bytearray | memoryview, strict: bool = False) -> AnsStack:
         """The stack whose `to_bytes()` gave `data`; FormatError if it cannot be one."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise InputError(f"entropy-coded data must be bytes, got {type(data).__name__}")
         raw = bytes(data)
         if len(raw) % 4:
             raise FormatError(f"entropy-coded data has {len(raw)} bytes, not a multiple of 4")
-        stack = cls()
+        stack = cls(strict)
         with _data_errors():
             stack._coder = _AnsCoder(np.frombuffer(raw, dtype="<u4").astype(np.uint32))
         return stack
@@ -107,14 +127,20 @@ class AnsStack:
         """Pop what `push(symbols, indexes, tables)` pushed: int32 symbols shaped like indexes."""
         groups = TableGroups(indexes, tables)
         coder = self._coder
+        if self._strict:
+            check_capacity(self.num_bits() // 8, groups_bits(tables, groups.groups), groups.size)
         with _data_errors():
             grouped = np.empty(groups.size, dtype=np.int32)
             for table, start, stop in groups.groups:
                 grouped[start:stop] = coder.decode(tables.coder_model(table), stop - start)
             escaped = grouped == groups.escape
-            grouped += groups.offsets  # cannot overflow: valid tables keep in-range values in int32
+            relative = None
             if escaped.any():
                 relative = pop_escapes(coder, groups.escape[escaped].astype(np.int64))
+            if coder.is_empty() and (relative is None or np.all(relative == -1)):
+                self._count_overrun(grouped, groups, tables)
+            grouped += groups.offsets  # cannot overflow: valid tables keep in-range values in int32
+            if relative is not None:
                 outliers = relative + groups.offsets[escaped]
                 if outliers.min() < _INT32.min or outliers.max() > _INT32.max:
                     raise FormatError("corrupt entropy-coded data (escaped value outside int32)")
@@ -122,6 +148,20 @@ class AnsStack:
         values = np.empty(groups.size, dtype=np.int32)
         values[groups.order] = grouped
         return values.reshape(groups.shape)
+
+    def _count_overrun(self, grouped: np.ndarray, groups: TableGroups, tables: CdfTables) -> None:
+        """Add the trailing first symbols of a pop that emptied the coder; FormatError past
+        `MAX_OVERRUN_BITS` if strict (the stream ended before the symbols did).
+
+        Escaped values that are all just below their range (zero payload) are free for the
+        encoder too, so they do not stop the run; any other escape does.
+        """
+        run = trailing_first_symbols(grouped, groups.groups)
+        self._overrun_bits += overrun_bits(tables, groups.groups, run)
+        if self._strict and self._overrun_bits > MAX_OVERRUN_BITS:
+            raise FormatError(
+                f"corrupt entropy-coded data (the stream ends {int(run.sum())} symbols early)"
+            )
 
     def push_family(self, symbols: np.ndarray, family: Any, *params: Any) -> None:
         """Push integers under a constriction model family, parameters given per symbol.
@@ -160,6 +200,9 @@ class AnsStack:
         values = np.zeros(flat.size, dtype=np.int32)
         coded = flat > 1
         if coded.any():
+            if self._strict:
+                bits = float(np.log2(flat[coded].astype(np.float64)).sum())
+                check_capacity(self.num_bits() // 8, bits, int(coded.sum()))
             with _data_errors():
                 values[coded] = self._coder.decode(UNIFORM_FAMILY, flat[coded])
         return values.reshape(shape)

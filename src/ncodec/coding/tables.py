@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -123,6 +124,19 @@ class CdfTables:
     def counts(self) -> np.ndarray:
         """Integer count of every symbol, shape (T, Lmax); zero after each table's escape."""
         return np.diff(self.cdf.astype(np.int64), axis=1)
+
+    @cached_property
+    def cheapest_bits(self) -> np.ndarray:
+        """Per table, the fewest bits any of its symbols costs: -log2(largest count / 2**P).
+
+        A stream cannot hold more symbols than these costs allow (`ncodec.coding.limits`).
+        """
+        return -np.log2(self.counts().max(axis=1) / float(1 << self.precision))
+
+    @cached_property
+    def first_symbol_bits(self) -> np.ndarray:
+        """Per table, the bits of its first symbol: what a pop from an empty coder returns."""
+        return -np.log2(self.counts()[:, 0] / float(1 << self.precision))
 
     def coder_model(self, table: int) -> Any:
         """The constriction categorical model of one table (built once, then cached)."""

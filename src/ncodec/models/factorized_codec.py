@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ncodec.coding.limits import min_stream_bytes, needed_bits
 from ncodec.entropy import FactorizedDensity
 from ncodec.format import NczHeader
 from ncodec.models.coding_arrays import float_array, gain_arrays, prefixed, tables_under
@@ -37,6 +38,17 @@ class FrozenFactorizedPrior(FrozenImageCodec):
     def decode_padded(self, streams: list[bytes], padded: Size, q: int) -> Tensor:
         y = FactorizedDensity.decompress(streams[0], self.y_tables, self._y_shape(padded))
         return self.module.g_s(y * self.y_inverse_gain[q].view(1, -1, 1, 1))
+
+    def min_stream_bytes(self, header: NczHeader) -> tuple[int, ...]:
+        """Fewest bytes of the y stream of the header's image: every symbol costs at least its
+        channel's cheapest symbol."""
+        padded = tuple(
+            -(-side // self.stride) * self.stride for side in (header.height, header.width)
+        )
+        shape = self._y_shape(padded)
+        return (
+            min_stream_bytes(needed_bits(self.y_tables, np.full(shape[1], shape[2] * shape[3]))),
+        )
 
     def decode_macs(self, header: NczHeader) -> dict[str, float]:
         """Synthesis MACs per pixel, measured on a 256x256 image."""

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ncodec.coding.limits import min_stream_bytes, needed_bits, needed_bits_any
 from ncodec.entropy import FactorizedDensity, GaussianConditional, default_scale_table
 from ncodec.entropy.integer_network import (
     ACTIVATION_BITS,
@@ -132,6 +133,18 @@ class FrozenHyperprior(FrozenImageCodec):
         y_gained = GaussianConditional.decompress(streams[1], means, indexes, self.y_tables)
         y_hat = y_gained.float() * self.y_inverse_gain[q].view(1, -1, 1, 1)
         return self.module.g_s(y_hat)
+
+    def min_stream_bytes(self, header: NczHeader) -> tuple[int, ...]:
+        """Fewest bytes of the z and y streams of the header's image, from the stored tables:
+        every z symbol costs at least its channel's cheapest symbol, every y symbol the cheapest
+        of all y tables."""
+        padded = tuple(
+            -(-side // self.stride) * self.stride for side in (header.height, header.width)
+        )
+        y_shape, z_shape = self.latent_shapes(padded)
+        z_bits = needed_bits(self.z_tables, np.full(z_shape[1], z_shape[2] * z_shape[3]))
+        y_bits = needed_bits_any(self.y_tables, int(np.prod(y_shape)))
+        return (min_stream_bytes(z_bits), min_stream_bytes(y_bits))
 
     def decode_macs(self, header: NczHeader) -> dict[str, float]:
         """Synthesis and (integer) hyper-synthesis MACs per pixel, measured on a 256x256 image."""

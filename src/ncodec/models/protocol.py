@@ -55,6 +55,12 @@ class FrozenCodec(ABC):
         """Multiply-accumulates per output element of decoding, per part (empty if unknown)."""
         return {}
 
+    def min_stream_bytes(self, header: NczHeader) -> tuple[int, ...]:
+        """Fewest bytes each coded stream of a file with this header can have (empty: unknown),
+        so a decoder rejects a header that asks for more than its streams hold before it
+        allocates anything (`ncodec.coding.limits`)."""
+        return ()
+
     def max_effort(self) -> int:
         """Largest accepted effort (0: the encoder has no effort knob)."""
         return 0
