@@ -30,7 +30,7 @@ from ncodec.models.overfit.quantize import (
 )
 
 CONFIG = OverfitConfig()
-SHAPE = (64, 128)
+SHAPE = (64, 64)
 
 
 def _random_params(seed: int) -> dict[str, torch.Tensor]:

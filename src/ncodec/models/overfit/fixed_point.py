@@ -4,7 +4,8 @@ Every value the decoder computes is an integer times a power of two. A layer mul
 activations by integer weights and sums them; if every partial sum stays below 2**24 in
 magnitude, float32 represents each one exactly, so float32 BLAS and convolutions give the same
 result in any summation order, on any machine and thread count. Rescaling is a multiplication
-by a power of two (exact) followed by floor (exact).
+by a power of two (exact) followed by floor (exact); rounding half up adds half a step to the
+bias first (at most 2**15, well inside the room a layer leaves for its bias).
 
 Formats (value = integer * 2**-frac, |integer| <= limit):
 
@@ -16,8 +17,9 @@ Formats (value = integer * 2**-frac, |integer| <= limit):
 | synthesis RGB path          | 10   | 2**11 - 1 | +-2          |
 | ARM hidden (ReLU)           | 6    | 2**12 - 1 | [0, 64)      |
 
-Weights are signed 8-bit integers (|w| <= 127) with a per-tensor exponent chosen by the encoder;
-biases are integers in accumulator units, clamped to what the bound leaves free. A layer's
+Weights are signed 8-bit integers (|w| <= 127) and biases signed 13-bit integers (|b| <= 4095),
+each tensor with its own exponent (fractional bits, 0..16) chosen by the encoder; a bias is
+scaled to its layer's accumulator units and clamped to what the bound leaves free. A layer's
 worst-case accumulation is fan_in * input limit * 127, which `LayerSpec` asserts is below 2**24
 with room left for the bias.
 """
@@ -34,7 +36,9 @@ WEIGHT_LIMIT = 127
 """Largest integer weight magnitude (signed 8-bit)."""
 MIN_BIAS_ROOM = 1 << 20
 """A layer must leave at least this much of the accumulator range to its bias."""
-MAX_EXPONENT = 23
+BIAS_INT_LIMIT = (1 << 12) - 1
+"""Largest bias integer magnitude as stored (before scaling to accumulator units)."""
+MAX_EXPONENT = 16
 """Parameter exponents (fractional bits) lie in 0..MAX_EXPONENT."""
 
 
@@ -81,6 +85,11 @@ class LayerSpec:
     def bias_limit(self) -> int:
         """Largest |bias| in accumulator units that keeps every sum below 2**24."""
         return ACC_LIMIT - 1 - self.accumulation_bound()
+
+
+def half(shift: int) -> float:
+    """What to add before `floor_shift` to round half up instead (0 for no right shift)."""
+    return float(1 << (shift - 1)) if shift > 0 else 0.0
 
 
 def floor_shift(acc: torch.Tensor, shift: int) -> torch.Tensor:

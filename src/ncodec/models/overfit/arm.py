@@ -1,0 +1,145 @@
+"""The entropy model (ARM): a small MLP from a latent's context to its Laplace mean and scale.
+
+Float mode (training) returns means and log2-scales of every latent; integer mode (coding)
+returns each latent's table index and floor(mean), computed with integer weights so encoder and
+decoder agree bit for bit. Integer outputs: mean in 1/M units and log2-scale in 1/S units
+(M mean fractions, S scales per octave), both rounded half up; the scale index is clamped to the
+bank and the mean to +-(latent limit + 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ncodec.errors import FormatError
+from ncodec.models.overfit.config import OverfitConfig
+from ncodec.models.overfit.fixed_point import ARM_HIDDEN, LATENT, floor_shift, half
+from ncodec.models.overfit.geometry import PASSES, first_layer, phase_view
+from ncodec.models.overfit.laplace import laplace_bits
+from ncodec.models.overfit.parameters import layer_specs
+
+MEAN_LIMIT = LATENT.limit + 1
+"""Means are clamped to +-MEAN_LIMIT."""
+
+
+def _log2(value: int) -> int:
+    """log2 of a power of two (a config that is not one is a FormatError)."""
+    if value < 1 or value & (value - 1):
+        raise FormatError(f"overfit config: {value} is not a power of two")
+    return value.bit_length() - 1
+
+
+def rate_bits(
+    grids: list[torch.Tensor], params: Mapping[str, torch.Tensor], config: OverfitConfig
+) -> torch.Tensor:
+    """Float rate (B,) in bits of relaxed latent grids (B, h_i, w_i), finest first."""
+    batch = grids[0].shape[0]
+    top = ARM_HIDDEN.max_value
+    pre, targets = [], []
+    for g, grid in enumerate(grids):
+        coarse = grids[g + 1] if g + 1 < len(grids) else None
+        for p in range(PASSES):
+            bias = params[f"arm.b1.{p}"] + params["arm.grid_bias"][:, g]
+            pre.append(first_layer(grid, coarse, params[f"arm.w1.{p}"], bias, p))
+            targets.append(phase_view(grid, p).reshape(batch, -1))
+    hidden = F.hardtanh(torch.cat(pre, dim=2), 0.0, top)
+    weight = params["arm.w2"].transpose(1, 2)
+    hidden = F.hardtanh(torch.baddbmm(params["arm.b2"][..., None], weight, hidden), 0.0, top)
+    out = torch.baddbmm(params["arm.b3"][..., None], params["arm.w3"].transpose(1, 2), hidden)
+    mean = out[:, 0].clamp(-MEAN_LIMIT, MEAN_LIMIT)
+    log2_scale = out[:, 1].clamp(config.log2_scale_min, config.log2_scale_max)
+    return laplace_bits(torch.cat(targets, dim=1), mean, log2_scale).sum(dim=1)
+
+
+class IntegerArm:
+    """The ARM with integer weights; `tables` gives each latent's table and floor(mean)."""
+
+    def __init__(
+        self,
+        config: OverfitConfig,
+        ints: Mapping[str, torch.Tensor],
+        exponents: Mapping[str, int],
+    ) -> None:
+        """Build from integer parameters (float32 integer values) and their exponents."""
+        self.config = config
+        self.mean_bits = _log2(config.mean_fractions)
+        self.scale_bits = _log2(config.scales_per_octave)
+        specs = layer_specs(config)
+        self.first, self.first_bias, self.first_shift = [], [], []
+        for p in range(PASSES):
+            name = f"arm.w1.{p}"
+            spec, exponent = specs[name], exponents[name]
+            limit = spec.bias_limit()
+            pass_bias = accumulator_bias(ints[f"arm.b1.{p}"], exponents[f"arm.b1.{p}"], exponent)
+            grid_bias = accumulator_bias(
+                ints["arm.grid_bias"], exponents["arm.grid_bias"], exponent
+            )
+            shift = LATENT.frac + exponent - ARM_HIDDEN.frac
+            self.first.append(ints[name])
+            bias = pass_bias[None] + grid_bias + half(shift)
+            self.first_bias.append(bias.clamp(-limit, limit))
+            self.first_shift.append(shift)
+        self.w2 = ints["arm.w2"]
+        self.b2 = accumulator_bias(
+            ints["arm.b2"], exponents["arm.b2"], exponents["arm.w2"] + ARM_HIDDEN.frac
+        )
+        self.shift2 = exponents["arm.w2"]
+        self.b2 = self.b2 + half(self.shift2)
+        self.b2 = self.b2.clamp(-specs["arm.w2"].bias_limit(), specs["arm.w2"].bias_limit())
+        self.w3 = ints["arm.w3"]
+        self.b3 = accumulator_bias(
+            ints["arm.b3"], exponents["arm.b3"], exponents["arm.w3"] + ARM_HIDDEN.frac
+        )
+        self.b3 = self.b3.clamp(-specs["arm.w3"].bias_limit(), specs["arm.w3"].bias_limit())
+        out_frac = ARM_HIDDEN.frac + exponents["arm.w3"]
+        self.mean_shift = out_frac - self.mean_bits
+        self.scale_shift = out_frac - self.scale_bits
+
+    def tables(
+        self, grid: torch.Tensor, coarse: torch.Tensor | None, g: int, p: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(table index, floor(mean)) int64 of the latents of pass p of grid g (flattened)."""
+        top = ARM_HIDDEN.limit
+        hidden = first_layer(
+            grid[None],
+            None if coarse is None else coarse[None],
+            self.first[p][None],
+            self.first_bias[p][g][None],
+            p,
+        )[0]
+        hidden = floor_shift(hidden, self.first_shift[p]).clamp_(0.0, top)
+        hidden = torch.addmm(self.b2[:, None], self.w2.T, hidden)
+        hidden = floor_shift(hidden, self.shift2).clamp_(0.0, top)
+        out = torch.addmm(self.b3[:, None], self.w3.T, hidden).numpy().astype(np.int64)
+        return self._indexes(out[0], out[1])
+
+    def _indexes(self, mean_acc: np.ndarray, scale_acc: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Round the output accumulators to a table index and floor(mean)."""
+        config = self.config
+        mean = _round_shift(mean_acc, self.mean_shift)
+        limit = MEAN_LIMIT << self.mean_bits
+        mean = np.clip(mean, -limit, limit)
+        scale = _round_shift(scale_acc, self.scale_shift) - (
+            config.log2_scale_min << self.scale_bits
+        )
+        scale = np.clip(scale, 0, config.scale_count - 1)
+        fraction = mean & (config.mean_fractions - 1)
+        return scale * config.mean_fractions + fraction, mean >> self.mean_bits
+
+
+def _round_shift(values: np.ndarray, shift: int) -> np.ndarray:
+    """round-half-up(values / 2**shift) of int64 values (a left shift when shift < 0)."""
+    if shift <= 0:
+        return values << -shift
+    return (values + (1 << (shift - 1))) >> shift
+
+
+def accumulator_bias(ints: torch.Tensor, exponent: int, accumulator_exponent: int) -> torch.Tensor:
+    """Bias integers (step 2**-exponent) in accumulator units (step 2**-accumulator_exponent)."""
+    if exponent > accumulator_exponent:
+        raise FormatError("corrupt overfit parameters (bias finer than its accumulator)")
+    return ints * float(2 ** (accumulator_exponent - exponent))

@@ -1,0 +1,240 @@
+"""The encoder: fit latents and decoder to each image, quantize the decoder, write the stream.
+
+Training (on any device, B images of one padded size at once) minimises
+bits / pixels + lambda * 255^2 * MSE with Adam: first soft rounding plus noise with the
+temperature and noise annealed and a cosine learning rate, then a short phase of hard rounding
+with straight-through gradients at a low learning rate. Finishing (always on the CPU, one image
+at a time) rounds the latents, picks each module's parameter steps among a few candidates by the
+rate and distortion of the exact integer decoder, and writes the stream.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from ncodec.models.overfit.arm import IntegerArm
+from ncodec.models.overfit.config import OverfitConfig
+from ncodec.models.overfit.decoder import IntegerDecoder
+from ncodec.models.overfit.fixed_point import LATENT
+from ncodec.models.overfit.network import OverfitNet
+from ncodec.models.overfit.parameters import parameter_specs
+from ncodec.models.overfit.quantize import QuantizedParams, StepOffsets, quantize_params
+from ncodec.models.overfit.quantizers import noisy_softround, straight_through_round
+from ncodec.models.overfit.stream import (
+    EXPONENTS,
+    Bank,
+    latent_bits,
+    write_stream,
+)
+
+Progress = Callable[[int, int, float, float], None]
+"""progress(iteration, total, bpp estimate, PSNR in dB), called during training."""
+
+ARM_CANDIDATES = tuple(StepOffsets(w, b) for w in (0, 1, 2, 3) for b in (0, 2, 4))
+SYNTHESIS_CANDIDATES = ARM_CANDIDATES
+UPSAMPLING_CANDIDATES = tuple(StepOffsets(w, 0) for w in (0, 1, 2, 3))
+PROGRESS_CALLS = 200
+"""Training reports progress about this many times."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The training schedule of one encoding."""
+
+    iterations: int
+    learning_rate: float = 1e-2
+    latent_learning_rate: float = 0.1
+    final_share: float = 0.1
+    """Share of the iterations spent with hard rounding at the end."""
+    final_learning_rate: float = 1e-4
+    temperatures: tuple[float, float] = (0.3, 0.1)
+    noise: tuple[float, float] = (2.0, 1.0)
+    """Kumaraswamy parameter a at the start and end (1: uniform noise)."""
+    seed: int = 0
+
+
+@dataclass
+class Trace:
+    """What an encoding did (never stored in the file)."""
+
+    iterations: int = 0
+    train_seconds: float = 0.0
+    finish_seconds: float = 0.0
+    offsets: dict[str, tuple[int, int]] = field(default_factory=dict)
+    parameter_bits: float = 0.0
+    latent_bits: float = 0.0
+
+
+def _cosine(start: float, step: int, total: int) -> float:
+    return 0.5 * start * (1.0 + math.cos(math.pi * step / max(total, 1)))
+
+
+def _linear(values: tuple[float, float], step: int, total: int) -> float:
+    t = step / max(total - 1, 1)
+    return values[0] + (values[1] - values[0]) * t
+
+
+def train(
+    net: OverfitNet,
+    images: torch.Tensor,
+    sizes: Sequence[tuple[int, int]],
+    lambdas: Sequence[float],
+    recipe: Recipe,
+    progress: Progress | None = None,
+) -> None:
+    """Fit `net` (B images) to padded images (B, 3, H, W) on their device."""
+    device = images.device
+    batch = images.shape[0]
+    generator = torch.Generator(device=device)
+    generator.manual_seed(recipe.seed)
+    mask = torch.zeros(batch, 1, *images.shape[-2:], device=device)
+    for b, (h, w) in enumerate(sizes):
+        mask[b, :, :h, :w] = 1.0
+    pixels = torch.tensor([h * w for h, w in sizes], dtype=torch.float32, device=device)
+    weights = torch.tensor(lambdas, dtype=torch.float32, device=device) * 255.0**2
+    optimizer = torch.optim.Adam(
+        [
+            {"params": list(net.latents), "scale": recipe.latent_learning_rate},
+            {"params": list(net.decoder.values()), "scale": recipe.learning_rate},
+        ],
+        fused=True,
+    )
+    total = recipe.iterations
+    final = min(max(1, round(total * recipe.final_share)), total)
+    main = total - final
+    every = max(1, total // PROGRESS_CALLS)
+    for step in range(total):
+        if step < main:
+            lr = _cosine(1.0, step, main)
+            temperature = _linear(recipe.temperatures, step, main)
+            a = _linear(recipe.noise, step, main)
+
+            def quantize(y: torch.Tensor, t: float = temperature, a: float = a) -> torch.Tensor:
+                return noisy_softround(y, t, a, generator)
+        else:
+            lr = _cosine(recipe.final_learning_rate / recipe.learning_rate, step - main, final)
+            quantize = straight_through_round
+        for group in optimizer.param_groups:
+            group["lr"] = lr * group["scale"]
+        x_hat, bits = net(quantize)
+        mse = ((x_hat - images) ** 2 * mask).sum(dim=(1, 2, 3)) / (3.0 * pixels)
+        loss = (bits / pixels + weights * mse).sum()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if progress is not None and (step % every == every - 1 or step == total - 1):
+            bpp = float((bits.detach() / pixels).mean())
+            psnr = float((-10.0 * torch.log10(mse.detach().clamp_min(1e-10))).mean())
+            progress(step + 1, total, bpp, psnr)
+
+
+def _pixels(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Rounded 8-bit values (float) of the visible part of a (1, 3, H, W) image in [0, 1]."""
+    return torch.round(x[0, :, : size[0], : size[1]].clamp(0, 1) * 255.0)
+
+
+def module_bits(bank: Bank, quantized: QuantizedParams, module: str) -> float:
+    """Bits of one module's parameters in the stream (header symbols included)."""
+    header = math.log2(EXPONENTS) + math.log2(bank.config.scale_count)
+    total = 0.0
+    for spec in parameter_specs(bank.config):
+        if spec.module == module:
+            ints = quantized.ints[spec.name].numpy().reshape(-1).astype(np.int64)
+            total += header + bank.parameter_scale(ints)[1]
+    return total
+
+
+def finish(
+    bank: Bank,
+    params: dict[str, torch.Tensor],
+    latents: Sequence[torch.Tensor],
+    image: torch.Tensor,
+    size: tuple[int, int],
+    lmbda: float,
+) -> tuple[bytes, Trace]:
+    """Round one image's latents, choose parameter steps by integer R-D, and code the stream.
+
+    `params` and `latents` are that image's float tensors (no batch axis), `image` its padded
+    (1, 3, H, W) pixels in [0, 1].
+    """
+    start = time.perf_counter()
+    config = bank.config
+    params = {k: v.detach().float().cpu() for k, v in params.items()}
+    limit = float(LATENT.limit)
+    grids = [torch.round(t.detach().float().cpu()).clamp(-limit, limit) for t in latents]
+    target = _pixels(image.cpu(), size)
+    weight = lmbda * size[0] * size[1]
+    offsets = {"arm": StepOffsets(1, 2), "up": StepOffsets(0, 0), "syn": StepOffsets(1, 2)}
+
+    def distortion_cost(candidate: dict[str, StepOffsets]) -> float:
+        quantized = quantize_params(config, params, candidate)
+        x_hat = IntegerDecoder(config, quantized).synthesize(grids)
+        mse = float(((_pixels(x_hat, size) - target) ** 2).mean())
+        bits = module_bits(bank, quantized, "syn") + module_bits(bank, quantized, "up")
+        return bits + weight * mse
+
+    def rate_cost(candidate: dict[str, StepOffsets]) -> float:
+        quantized = quantize_params(config, params, candidate)
+        arm = IntegerArm(config, quantized.ints, quantized.exponents)
+        return latent_bits(bank, arm, grids) + module_bits(bank, quantized, "arm")
+
+    offsets["arm"] = min(ARM_CANDIDATES, key=lambda c: rate_cost({**offsets, "arm": c}))
+    offsets["syn"] = min(SYNTHESIS_CANDIDATES, key=lambda c: distortion_cost({**offsets, "syn": c}))
+    offsets["up"] = min(UPSAMPLING_CANDIDATES, key=lambda c: distortion_cost({**offsets, "up": c}))
+    quantized = quantize_params(config, params, offsets)
+    stream = write_stream(bank, quantized, grids)
+    arm = IntegerArm(config, quantized.ints, quantized.exponents)
+    trace = Trace(
+        offsets={k: (v.weights, v.biases) for k, v in offsets.items()},
+        parameter_bits=sum(module_bits(bank, quantized, m) for m in ("arm", "up", "syn")),
+        latent_bits=latent_bits(bank, arm, grids),
+        finish_seconds=time.perf_counter() - start,
+    )
+    return stream, trace
+
+
+def encode_batch(
+    bank: Bank,
+    images: torch.Tensor,
+    sizes: Sequence[tuple[int, int]],
+    lambdas: Sequence[float],
+    recipe: Recipe,
+    device: str = "cpu",
+    progress: Progress | None = None,
+) -> list[tuple[bytes, Trace]]:
+    """Encode B padded images (B, 3, H, W) of one size: train together, finish one by one."""
+    config: OverfitConfig = bank.config
+    start = time.perf_counter()
+    generator = torch.Generator().manual_seed(recipe.seed)
+    net = OverfitNet(config, tuple(images.shape[-2:]), images.shape[0], generator).to(device)
+    with torch.enable_grad():
+        train(net, images.to(device), sizes, lambdas, recipe, progress)
+    seconds = time.perf_counter() - start
+    params = net.params()
+    out = []
+    for b in range(images.shape[0]):
+        stream, trace = finish(
+            bank,
+            {k: v[b] for k, v in params.items()},
+            [latent[b] for latent in net.latents],
+            images[b : b + 1],
+            sizes[b],
+            lambdas[b],
+        )
+        trace.iterations, trace.train_seconds = recipe.iterations, seconds
+        out.append((stream, trace))
+    return out
+
+
+def encode_one(
+    bank: Bank, image: torch.Tensor, size: tuple[int, int], lmbda: float, recipe: Recipe, **kw: Any
+) -> tuple[bytes, Trace]:
+    """Encode one padded image (1, 3, H, W)."""
+    return encode_batch(bank, image, [size], [lmbda], recipe, **kw)[0]
