@@ -43,7 +43,7 @@ def _random_model(seed: int) -> QuantizedParams:
         limit = 400 if spec.is_bias else WEIGHT_LIMIT // 2
         assert limit <= (BIAS_INT_LIMIT if spec.is_bias else WEIGHT_LIMIT)
         ints[spec.name] = torch.from_numpy(rng.integers(-limit, limit + 1, spec.shape).astype("f4"))
-        exponents[spec.name] = 6 if spec.is_bias else 7
+        exponents[spec.name] = 6 if spec.is_bias else 6 + seed  # seed 0: first-layer shift 0
     return QuantizedParams(ints, exponents)
 
 

@@ -91,7 +91,7 @@ def first_layer(
         part = F.conv2d(F.pad(coarse, (1, 1, 1, 1))[None], kernel, flat_bias, groups=batch)
         out = part if flat_bias is not None or not same else out + part
     elif not same:
-        out = bias.reshape(1, -1, 1, 1).expand(1, batch * outputs, rows, cols)
+        out = bias.reshape(1, -1, 1, 1).repeat(1, 1, rows, cols)
     return out.reshape(batch, outputs, rows * cols)
 
 
