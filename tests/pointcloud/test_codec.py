@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import lidar_like
+from clouds import lidar_like
 
 from ncodec import api
 from ncodec.errors import FormatError, InputError

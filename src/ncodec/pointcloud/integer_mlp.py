@@ -24,7 +24,7 @@ EXACT_LIMIT = 1 << 24
 #: Bits of the integer symbol counts (each row sums to 2**PRECISION).
 PRECISION = 20
 SYMBOLS = 255
-CHUNK = 4096
+CHUNK = 1024
 """Rows per block: keeps the (rows, 255) temporaries in cache."""
 
 
@@ -89,42 +89,53 @@ class IntegerMLP:
             x = np.clip(np.floor(z * np.float32(scale)), 0, ACTIVATION_LEVELS)
         raise AssertionError("unreachable")
 
-    def gaps(self, features: np.ndarray) -> np.ndarray:
-        """How far below each row's most likely symbol each symbol is, in 1/16 nat (0..255)."""
+    def gaps(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How far below each row's most likely symbol each symbol is, in 1/16 nat (int32,
+        0..255), and the first most likely symbol of each row."""
         z, scale = self.scaled_logits(features)
-        logits = np.floor(z * np.float32(scale))
-        gap = logits.max(axis=1, keepdims=True) - logits
-        return np.minimum(gap, EXP_SIZE - 1).astype(np.intp)
+        z *= np.float32(scale)
+        np.floor(z, out=z)
+        top = np.argmax(z, axis=1)
+        z -= z[np.arange(len(z)), top][:, None]
+        np.maximum(z, -(EXP_SIZE - 1), out=z)
+        return (-z).astype(np.intp), top
 
     def coder_weights(self, features: np.ndarray, weight_bits: int) -> np.ndarray:
         """`counts << weight_bits` minus 1 per symbol (float64, exact), block by block."""
         out = np.empty((len(features), SYMBOLS), dtype=np.float64)
         for start in range(0, len(features), CHUNK):
             rows = slice(start, start + CHUNK)
-            counts = counts_from_gaps(self.gaps(features[rows]), self.exp)
-            out[rows] = counts * float(1 << weight_bits) - 1.0
+            counts = out[rows]
+            counts_from_gaps(*self.gaps(features[rows]), self.exp, out=counts)
+            counts *= float(1 << weight_bits)
+            counts -= 1.0
         return out
 
     def counts(self, features: np.ndarray) -> np.ndarray:
         """Symbol counts (n, 255) int64, each >= 1, each row summing to 2**PRECISION."""
-        return counts_from_gaps(self.gaps(features), self.exp).astype(np.int64)
+        return counts_from_gaps(*self.gaps(features), self.exp).astype(np.int64)
 
 
-def counts_from_gaps(gap: np.ndarray, exp: np.ndarray) -> np.ndarray:
+def counts_from_gaps(
+    gap: np.ndarray, top: np.ndarray, exp: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """Counts (float64 holding integers) >= 1 summing to 2**PRECISION per row.
 
     weight_i = exp[gap_i]; with W = sum of weights and R = floor((2**P - 255) * 2**32 / W),
-    count_i = 1 + floor(weight_i * R / 2**32), and what the floors leave goes to the first
-    symbol with gap 0. Every product is an integer below 2**53, so float64 computes the exact
-    integer result.
+    count_i = 1 + floor(weight_i * R / 2**32), and what the floors leave goes to symbol `top`
+    (the first with gap 0). Every product is an integer below 2**53 or such an integer times a
+    power of two, so float64 computes the exact integer result.
     """
-    weights = exp[gap]
-    total = weights.sum(axis=1).astype(np.int64)
+    counts = exp.take(gap)
+    if out is not None:
+        out[...] = counts
+        counts = out
+    total = counts.sum(axis=1).astype(np.int64)
     free = (1 << PRECISION) - SYMBOLS
-    ratio = ((free << 32) // total).astype(np.float64)
-    counts = np.floor(weights * ratio[:, None] * 2.0**-32)
+    ratio = ((free << 32) // total).astype(np.float64) * 2.0**-32
+    counts *= ratio[:, None]
+    np.floor(counts, out=counts)
     counts += 1.0
-    top = np.argmin(gap, axis=1)
     rows = np.arange(len(gap))
     counts[rows, top] += float(1 << PRECISION) - counts.sum(axis=1)
     return counts
