@@ -2,8 +2,10 @@
 
 Upsampling and synthesis run on integer-valued float32 tensors whose sums stay below 2**24
 (see `fixed_point`), so BLAS and convolution results are exact; the entropy model is
-`arm.IntegerArm`. Any float32 numerics setting that could round (reduced-precision matmul) is
-switched off while decoding.
+`arm.IntegerArm`. For speed the synthesis runs on bands of rows (with a 2-row halo for its two
+3x3 layers, so the result equals a whole-image pass) and rescales in place, which keeps its
+activations in cache. Any float32 setting that could round (reduced-precision matmul, NNPACK)
+is switched off while decoding.
 """
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
+import torch.nn.functional as F
 
 from ncodec.models.overfit.arm import IntegerArm, accumulator_bias
 from ncodec.models.overfit.config import OverfitConfig
-from ncodec.models.overfit.fixed_point import RGB, UPSAMPLED, floor_shift, half
+from ncodec.models.overfit.fixed_point import RGB, UPSAMPLED, half
 from ncodec.models.overfit.parameters import layer_specs, source_formats, synthesis_layers
 from ncodec.models.overfit.quantize import QuantizedParams
-from ncodec.models.overfit.synthesis import synthesize
-from ncodec.models.overfit.upsampling import polyphase_kernels, upsample2x, upsample_grids
+from ncodec.models.overfit.upsampling import line_kernel, upsample2x, upsample_grids
+
+BAND_ROWS = 16
+"""Rows of output per synthesis band."""
+HALO = 2
+"""Extra rows above and below a band: one per 3x3 layer."""
 
 
 @contextmanager
@@ -34,6 +41,13 @@ def exact_float32() -> Iterator[None]:
         torch.set_float32_matmul_precision(previous)
 
 
+def rescale_(acc: torch.Tensor, shift: int) -> torch.Tensor:
+    """In place: acc * 2**-shift, floored (exact for integer-valued float32)."""
+    if shift:
+        acc.mul_(2.0**-shift).floor_()
+    return acc
+
+
 class IntegerDecoder:
     """Entropy model plus integer upsampling and synthesis of one image's parameters."""
 
@@ -42,30 +56,60 @@ class IntegerDecoder:
         ints, exponents = quantized.ints, quantized.exponents
         self.arm = IntegerArm(config, ints, exponents)
         self.layers = synthesis_layers(config)
-        self.kernels = polyphase_kernels(ints["up.taps"][None])
+        self.line = line_kernel(ints["up.taps"])
         self.up_shift = exponents["up.taps"]
         specs, sources = layer_specs(config), source_formats(config)
-        self.params: dict[str, torch.Tensor] = {}
-        self.exponents = {layer.weight: exponents[layer.weight] for layer in self.layers}
+        self.weights: list[torch.Tensor] = []
+        self.biases: list[torch.Tensor] = []
+        self.shifts: list[int] = []
         for layer in self.layers:
             limit = specs[layer.weight].bias_limit()
             accumulator = sources[layer.weight].frac + exponents[layer.weight]
+            shift = accumulator - layer.target.frac
             bias = accumulator_bias(ints[layer.bias], exponents[layer.bias], accumulator)
-            bias = bias + half(accumulator - layer.target.frac)
-            self.params[layer.weight] = ints[layer.weight][None]
-            self.params[layer.bias] = bias.clamp(-limit, limit)[None]
+            self.biases.append((bias + half(shift)).clamp(-limit, limit))
+            self.weights.append(ints[layer.weight])
+            self.shifts.append(shift)
 
     def _upsample_post(self, t: torch.Tensor) -> torch.Tensor:
-        t = floor_shift(t + half(self.up_shift), self.up_shift)
-        return t.clamp_(-UPSAMPLED.limit, UPSAMPLED.limit)
+        t.add_(half(self.up_shift))
+        return rescale_(t, self.up_shift).clamp_(-UPSAMPLED.limit, UPSAMPLED.limit)
+
+    def upsample(self, grids: list[torch.Tensor]) -> torch.Tensor:
+        """(grids, H, W) integer upsampled latents (UPSAMPLED format) of grids (h_i, w_i)."""
+        scaled = [grid[None] * float(1 << UPSAMPLED.frac) for grid in grids]
+        step = lambda t: upsample2x(t, self.line, self._upsample_post)  # noqa: E731
+        return upsample_grids(scaled, step)[0]
+
+    def _synthesize_band(self, x: torch.Tensor) -> torch.Tensor:
+        """(C, R, W) input rows -> (3, R, W) RGB integers (rows near a cut edge are wrong)."""
+        for layer, weight, bias, shift in zip(
+            self.layers, self.weights, self.biases, self.shifts, strict=True
+        ):
+            channels, rows, cols = x.shape
+            if layer.kernel == 1:
+                flat = x.reshape(channels, rows * cols)
+                y = torch.addmm(bias[:, None], weight, flat).view(-1, rows, cols)
+            else:
+                padded = F.pad(x[None], (1, 1, 1, 1), mode="replicate")
+                y = F.conv2d(padded, weight, bias)[0]
+            rescale_(y, shift)
+            if layer.residual:
+                y.add_(x)
+            y.clamp_(0.0 if layer.relu else -layer.target.limit, layer.target.limit)
+            x = y
+        return x
 
     def synthesize(self, grids: list[torch.Tensor]) -> torch.Tensor:
         """(1, 3, H, W) reconstruction in [0, 1] units from integer grids (h_i, w_i), finest
         first; values are exact multiples of 2**-10."""
         with exact_float32():
-            scaled = [grid[None] * float(1 << UPSAMPLED.frac) for grid in grids]
-            stack = upsample_grids(
-                scaled, lambda t: upsample2x(t, self.kernels, self._upsample_post)
-            )
-            out = synthesize(stack, self.layers, self.params, self.exponents)
-        return out * 2.0**-RGB.frac
+            stack = self.upsample(grids)
+            height = stack.shape[1]
+            out = stack.new_empty(3, height, stack.shape[2])
+            for top in range(0, height, BAND_ROWS):
+                bottom = min(top + BAND_ROWS, height)
+                start, stop = max(top - HALO, 0), min(bottom + HALO, height)
+                band = self._synthesize_band(stack[:, start:stop].contiguous())
+                out[:, top:bottom] = band[:, top - start : bottom - start]
+        return out[None].mul_(2.0**-RGB.frac)

@@ -37,9 +37,11 @@ from ncodec.models.overfit.stream import (
 Progress = Callable[[int, int, float, float], None]
 """progress(iteration, total, bpp estimate, PSNR in dB), called during training."""
 
-ARM_CANDIDATES = tuple(StepOffsets(w, b) for w in (0, 1, 2, 3) for b in (0, 2, 4))
-SYNTHESIS_CANDIDATES = ARM_CANDIDATES
-UPSAMPLING_CANDIDATES = tuple(StepOffsets(w, 0) for w in (0, 1, 2, 3))
+WEIGHT_OFFSETS = (0, 1, 2, 3, 4, 5, 6)
+"""Candidate step offsets of a module's weights (each one halves the step)."""
+BIAS_OFFSETS = (0, 2, 4, 6, 8)
+"""Candidate step offsets of a module's biases (searched after the weights)."""
+UPSAMPLING_OFFSETS = (0, 1, 2, 3)
 PROGRESS_CALLS = 200
 """Training reports progress about this many times."""
 
@@ -171,7 +173,7 @@ def finish(
     grids = [torch.round(t.detach().float().cpu()).clamp(-limit, limit) for t in latents]
     target = _pixels(image.cpu(), size)
     weight = lmbda * size[0] * size[1]
-    offsets = {"arm": StepOffsets(1, 2), "up": StepOffsets(0, 0), "syn": StepOffsets(1, 2)}
+    offsets = {"arm": StepOffsets(2, 4), "up": StepOffsets(0, 0), "syn": StepOffsets(2, 4)}
 
     def distortion_cost(candidate: dict[str, StepOffsets]) -> float:
         quantized = quantize_params(config, params, candidate)
@@ -185,9 +187,19 @@ def finish(
         arm = IntegerArm(config, quantized.ints, quantized.exponents)
         return latent_bits(bank, arm, grids) + module_bits(bank, quantized, "arm")
 
-    offsets["arm"] = min(ARM_CANDIDATES, key=lambda c: rate_cost({**offsets, "arm": c}))
-    offsets["syn"] = min(SYNTHESIS_CANDIDATES, key=lambda c: distortion_cost({**offsets, "syn": c}))
-    offsets["up"] = min(UPSAMPLING_CANDIDATES, key=lambda c: distortion_cost({**offsets, "up": c}))
+    def search(module: str, cost: Callable[[dict[str, StepOffsets]], float]) -> None:
+        """Coordinate search: the weights' offset first, then the biases'."""
+        biases = offsets[module].biases
+        candidates = [StepOffsets(w, biases) for w in WEIGHT_OFFSETS]
+        offsets[module] = min(candidates, key=lambda c: cost({**offsets, module: c}))
+        weights = offsets[module].weights
+        candidates = [StepOffsets(weights, b) for b in BIAS_OFFSETS]
+        offsets[module] = min(candidates, key=lambda c: cost({**offsets, module: c}))
+
+    search("arm", rate_cost)
+    search("syn", distortion_cost)
+    candidates = [StepOffsets(w, 0) for w in UPSAMPLING_OFFSETS]
+    offsets["up"] = min(candidates, key=lambda c: distortion_cost({**offsets, "up": c}))
     quantized = quantize_params(config, params, offsets)
     stream = write_stream(bank, quantized, grids)
     arm = IntegerArm(config, quantized.ints, quantized.exponents)

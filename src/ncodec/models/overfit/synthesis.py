@@ -1,9 +1,7 @@
-"""The synthesis: upsampled latents -> RGB, in float (training) or integers (decoding).
+"""The float synthesis the encoder trains: upsampled latents -> RGB for B images at once.
 
-Layers come from `parameters.synthesis_layers`. In integer mode weights are integers with a
-per-tensor exponent, biases are in accumulator units, and each layer's sum is floor-shifted to
-its output format; in float mode the same clamps apply, so both compute the same function up to
-rounding.
+Layers come from `parameters.synthesis_layers`; activations are clamped to the ranges of the
+integer decoder's formats (`decoder.IntegerDecoder` computes the same function in integers).
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from collections.abc import Mapping
 import torch
 import torch.nn.functional as F
 
-from ncodec.models.overfit.fixed_point import floor_shift
 from ncodec.models.overfit.parameters import SynthesisLayer
 
 
@@ -33,26 +30,14 @@ def conv1x1(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.
 
 
 def synthesize(
-    x: torch.Tensor,
-    layers: list[SynthesisLayer],
-    params: Mapping[str, torch.Tensor],
-    exponents: Mapping[str, int] | None = None,
+    x: torch.Tensor, layers: list[SynthesisLayer], params: Mapping[str, torch.Tensor]
 ) -> torch.Tensor:
-    """Apply the synthesis to (B, grids, H, W); integer mode when `exponents` are given."""
-    integer = exponents is not None
+    """Apply the synthesis to (B, grids, H, W) with per-image float parameters."""
     for layer in layers:
-        weight, bias = params[layer.weight], params[layer.bias]
         conv = conv1x1 if layer.kernel == 1 else conv3x3
-        y = conv(x, weight, bias)
-        if integer:
-            shift = layer.source.frac + exponents[layer.weight] - layer.target.frac
-            y = floor_shift(y, shift)
+        y = conv(x, params[layer.weight], params[layer.bias])
         if layer.residual:
             y = y + x
-        if integer:
-            top = layer.target.limit
-            x = y.clamp_(0.0 if layer.relu else -top, top)
-        else:
-            top = layer.target.max_value
-            x = F.hardtanh(y, 0.0 if layer.relu else -top, top)
+        top = layer.target.max_value
+        x = F.hardtanh(y, 0.0 if layer.relu else -top, top)
     return x

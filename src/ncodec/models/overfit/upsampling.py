@@ -2,10 +2,11 @@
 
 An output sample at 1/4 of an input step from its nearest input uses the 4 inputs around it with
 taps (q3, q1, q0, q2) (q_d: tap at distance 0.25 + 0.5 d); the other phase uses the mirror
-image. With the cubic-convolution taps this is exactly bicubic x2 (align_corners=False,
-replicated borders). Grids are upsampled from the coarsest: each step upsamples the stack of
-coarser grids and prepends the next finer grid, so the result has one channel per grid.
-Cost: 4 MACs per output sample and axis.
+image. Both phases together are one stride-2 transposed convolution with the 8-tap kernel
+q3 q2 q1 q0 q0 q1 q2 q3. With the cubic-convolution taps this is exactly bicubic x2
+(align_corners=False, replicated borders). Grids are upsampled from the coarsest: each step
+upsamples the stack of coarser grids and prepends the next finer grid, so the result has one
+channel per grid. Cost: 4 MACs per output sample and axis.
 """
 
 from __future__ import annotations
@@ -16,47 +17,44 @@ import torch
 import torch.nn.functional as F
 
 Post = Callable[[torch.Tensor], torch.Tensor]
-"""What follows each filtering: a clamp (float) or a floor-shift and clamp (integer)."""
+"""What follows each filtering: nothing (float) or an in-place rounding and clamp (integer)."""
 
 
-def polyphase_kernels(taps: torch.Tensor) -> torch.Tensor:
-    """(B, 4) taps q0..q3 -> (B, 2, 5) kernels of the even and odd outputs over a 5-window."""
+def line_kernel(taps: torch.Tensor) -> torch.Tensor:
+    """(..., 4) taps q0..q3 -> (..., 8) transposed-convolution kernel q3 q2 q1 q0 q0 q1 q2 q3."""
     q0, q1, q2, q3 = taps.unbind(-1)
-    zero = torch.zeros_like(q0)
-    even = torch.stack([q3, q1, q0, q2, zero], dim=-1)
-    odd = torch.stack([zero, q2, q0, q1, q3], dim=-1)
-    return torch.stack([even, odd], dim=1)
+    return torch.stack([q3, q2, q1, q0, q0, q1, q2, q3], dim=-1)
 
 
-def _upsample_axis(x: torch.Tensor, kernels: torch.Tensor, post: Post, axis: int) -> torch.Tensor:
-    """Double axis 2 (rows) or 3 (columns) of (B, C, h, w) with per-image kernels (B, 2, 5)."""
-    batch, channels, h, w = x.shape
-    pad = (0, 0, 2, 2) if axis == 2 else (2, 2, 0, 0)
-    padded = F.pad(x.reshape(1, batch * channels, h, w), pad, mode="replicate")
-    weight = kernels[:, None].expand(batch, channels, 2, 5).reshape(batch * channels * 2, 1, 5)
-    weight = weight[..., None] if axis == 2 else weight[:, :, None]
-    out = post(F.conv2d(padded, weight, groups=batch * channels))
-    out = out.view(batch, channels, 2, h, w)
+def _upsample_axis(x: torch.Tensor, line: torch.Tensor, post: Post, axis: int) -> torch.Tensor:
+    """Double axis 2 (rows) or 3 (columns) of (1, C, h, w) with an (8,) kernel."""
+    channels = x.shape[1]
     if axis == 2:
-        return out.permute(0, 1, 3, 2, 4).reshape(batch, channels, 2 * h, w)
-    return out.permute(0, 1, 3, 4, 2).reshape(batch, channels, h, 2 * w)
+        padded = F.pad(x, (0, 0, 2, 2), mode="replicate")
+        weight = line.view(1, 1, 8, 1).expand(channels, 1, 8, 1)
+        stride, padding = (2, 1), (7, 0)
+    else:
+        padded = F.pad(x, (2, 2, 0, 0), mode="replicate")
+        weight = line.view(1, 1, 1, 8).expand(channels, 1, 1, 8)
+        stride, padding = (1, 2), (0, 7)
+    out = F.conv_transpose2d(padded, weight, stride=stride, padding=padding, groups=channels)
+    return post(out)
 
 
-def upsample2x(x: torch.Tensor, kernels: torch.Tensor, post: Post) -> torch.Tensor:
-    """(B, C, h, w) -> (B, C, 2h, 2w): rows, then columns."""
-    return _upsample_axis(_upsample_axis(x, kernels, post, 2), kernels, post, 3)
+def upsample2x(x: torch.Tensor, line: torch.Tensor, post: Post) -> torch.Tensor:
+    """(1, C, h, w) -> (1, C, 2h, 2w): rows, then columns, each followed by `post`."""
+    return _upsample_axis(_upsample_axis(x, line, post, 2), line, post, 3)
 
 
 def transposed_kernels(taps: torch.Tensor) -> torch.Tensor:
-    """(B, 4) taps -> (B, 8, 8): the 2-D kernel of x2 upsampling as a stride-2 transposed
-    convolution (outer product of the 1-D kernel q3 q2 q1 q0 q0 q1 q2 q3)."""
-    q0, q1, q2, q3 = taps.unbind(-1)
-    line = torch.stack([q3, q2, q1, q0, q0, q1, q2, q3], dim=-1)
+    """(B, 4) taps -> (B, 8, 8): the separable kernel as one 2-D kernel (outer product)."""
+    line = line_kernel(taps)
     return line[:, :, None] * line[:, None, :]
 
 
 def upsample2x_transposed(x: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
-    """Same result as `upsample2x` without rounding, in one transposed convolution (training)."""
+    """`upsample2x` without rounding for B images with their own kernels (B, 8, 8), in one
+    transposed convolution (training)."""
     batch, channels, h, w = x.shape
     padded = F.pad(x.reshape(1, batch * channels, h, w), (2, 2, 2, 2), mode="replicate")
     weight = kernels[:, None].expand(batch, channels, 8, 8).reshape(-1, 1, 8, 8)
