@@ -18,6 +18,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load as load_bytes
 from safetensors.numpy import load_file, save_file
 
+import ncodec.builtin  # noqa: F401  (registers the built-in architectures)
 from ncodec.errors import FormatError, ModelNotFoundError
 from ncodec.format.weights_hash import weights_hash, weights_hash_of_file
 from ncodec.models import FrozenCodec, build_model, get_architecture
