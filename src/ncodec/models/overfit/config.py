@@ -12,7 +12,7 @@ from typing import Any
 
 from ncodec.errors import FormatError
 
-DEFAULT_LAMBDAS = (0.0004, 0.04)
+DEFAULT_LAMBDAS = (0.001, 0.08)
 """Lambda of quality 1 and 100 (loss = bpp + lambda * 255^2 * MSE); geometric in between."""
 DEFAULT_EFFORT_ITERATIONS = (250, 1000, 2500, 6000, 15000, 40000)
 """Encoder iterations of effort levels 1..6."""
