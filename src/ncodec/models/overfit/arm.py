@@ -17,8 +17,8 @@ import torch.nn.functional as F
 
 from ncodec.errors import FormatError
 from ncodec.models.overfit.config import OverfitConfig
-from ncodec.models.overfit.fixed_point import ARM_HIDDEN, LATENT, floor_shift, half
-from ncodec.models.overfit.geometry import PASSES, first_layer, phase_view
+from ncodec.models.overfit.fixed_point import ARM_HIDDEN, LATENT, half, rescale_
+from ncodec.models.overfit.geometry import PASSES, first_layer, gather_context, phase_view
 from ncodec.models.overfit.laplace import laplace_bits
 from ncodec.models.overfit.parameters import layer_specs
 
@@ -103,19 +103,14 @@ class IntegerArm:
         self, grid: torch.Tensor, coarse: torch.Tensor | None, g: int, p: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """(table index, floor(mean)) int64 of the latents of pass p of grid g (flattened)."""
+        # Decoding: gathering the context and one matrix product beats two 3x3 convolutions.
+        context = gather_context(grid[None], None if coarse is None else coarse[None], p)[0]
         top = ARM_HIDDEN.limit
-        hidden = first_layer(
-            grid[None],
-            None if coarse is None else coarse[None],
-            self.first[p][None],
-            self.first_bias[p][g][None],
-            p,
-        )[0]
-        hidden = floor_shift(hidden, self.first_shift[p]).clamp_(0.0, top)
-        hidden = torch.addmm(self.b2[:, None], self.w2.T, hidden)
-        hidden = floor_shift(hidden, self.shift2).clamp_(0.0, top)
-        out = torch.addmm(self.b3[:, None], self.w3.T, hidden).numpy().astype(np.int64)
-        return self._indexes(out[0], out[1])
+        hidden = torch.addmm(self.first_bias[p][g], context, self.first[p])
+        rescale_(hidden, self.first_shift[p]).clamp_(0.0, top)
+        hidden = rescale_(torch.addmm(self.b2, hidden, self.w2), self.shift2).clamp_(0.0, top)
+        out = torch.addmm(self.b3, hidden, self.w3).numpy().astype(np.int64)
+        return self._indexes(out[:, 0], out[:, 1])
 
     def _indexes(self, mean_acc: np.ndarray, scale_acc: np.ndarray) -> tuple[np.ndarray, ...]:
         """Round the output accumulators to a table index and floor(mean)."""

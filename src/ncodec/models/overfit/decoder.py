@@ -18,10 +18,10 @@ import torch.nn.functional as F
 
 from ncodec.models.overfit.arm import IntegerArm, accumulator_bias
 from ncodec.models.overfit.config import OverfitConfig
-from ncodec.models.overfit.fixed_point import RGB, UPSAMPLED, half
+from ncodec.models.overfit.fixed_point import RGB, UPSAMPLED, half, rescale_
 from ncodec.models.overfit.parameters import layer_specs, source_formats, synthesis_layers
 from ncodec.models.overfit.quantize import QuantizedParams
-from ncodec.models.overfit.upsampling import line_kernel, upsample2x, upsample_grids
+from ncodec.models.overfit.upsampling import upsample2x, upsample_grids
 
 BAND_ROWS = 16
 """Rows of output per synthesis band."""
@@ -41,13 +41,6 @@ def exact_float32() -> Iterator[None]:
         torch.set_float32_matmul_precision(previous)
 
 
-def rescale_(acc: torch.Tensor, shift: int) -> torch.Tensor:
-    """In place: acc * 2**-shift, floored (exact for integer-valued float32)."""
-    if shift:
-        acc.mul_(2.0**-shift).floor_()
-    return acc
-
-
 class IntegerDecoder:
     """Entropy model plus integer upsampling and synthesis of one image's parameters."""
 
@@ -56,7 +49,7 @@ class IntegerDecoder:
         ints, exponents = quantized.ints, quantized.exponents
         self.arm = IntegerArm(config, ints, exponents)
         self.layers = synthesis_layers(config)
-        self.line = line_kernel(ints["up.taps"])
+        self.taps = tuple(float(v) for v in ints["up.taps"])
         self.up_shift = exponents["up.taps"]
         specs, sources = layer_specs(config), source_formats(config)
         self.weights: list[torch.Tensor] = []
@@ -78,7 +71,7 @@ class IntegerDecoder:
     def upsample(self, grids: list[torch.Tensor]) -> torch.Tensor:
         """(grids, H, W) integer upsampled latents (UPSAMPLED format) of grids (h_i, w_i)."""
         scaled = [grid[None] * float(1 << UPSAMPLED.frac) for grid in grids]
-        step = lambda t: upsample2x(t, self.line, self._upsample_post)  # noqa: E731
+        step = lambda t: upsample2x(t, self.taps, self._upsample_post)  # noqa: E731
         return upsample_grids(scaled, step)[0]
 
     def _synthesize_band(self, x: torch.Tensor) -> torch.Tensor:

@@ -88,13 +88,16 @@ class LayerSpec:
 
 
 def half(shift: int) -> float:
-    """What to add before `floor_shift` to round half up instead (0 for no right shift)."""
+    """What to add before `rescale_` to round half up instead (0 for no right shift)."""
     return float(1 << (shift - 1)) if shift > 0 else 0.0
 
 
-def floor_shift(acc: torch.Tensor, shift: int) -> torch.Tensor:
-    """floor(acc / 2**shift) for integer-valued float tensors (exact: power-of-two scaling)."""
-    return torch.floor(acc * 2.0**-shift) if shift else acc
+def rescale_(acc: torch.Tensor, shift: int) -> torch.Tensor:
+    """In place: floor(acc / 2**shift) for integer-valued float tensors (exact: power-of-two
+    scaling, then floor)."""
+    if shift:
+        acc.mul_(2.0**-shift).floor_()
+    return acc
 
 
 def quantize_parameter(values: torch.Tensor, exponent: int, limit: int) -> torch.Tensor:

@@ -20,35 +20,40 @@ Post = Callable[[torch.Tensor], torch.Tensor]
 """What follows each filtering: nothing (float) or an in-place rounding and clamp (integer)."""
 
 
-def line_kernel(taps: torch.Tensor) -> torch.Tensor:
-    """(..., 4) taps q0..q3 -> (..., 8) transposed-convolution kernel q3 q2 q1 q0 q0 q1 q2 q3."""
-    q0, q1, q2, q3 = taps.unbind(-1)
-    return torch.stack([q3, q2, q1, q0, q0, q1, q2, q3], dim=-1)
-
-
-def _upsample_axis(x: torch.Tensor, line: torch.Tensor, post: Post, axis: int) -> torch.Tensor:
-    """Double axis 2 (rows) or 3 (columns) of (1, C, h, w) with an (8,) kernel."""
-    channels = x.shape[1]
+def _upsample_axis(x: torch.Tensor, taps: tuple[float, ...], post: Post, axis: int) -> torch.Tensor:
+    """Double axis 2 (rows) or 3 (columns) of (1, C, h, w): each phase is 4 scaled shifted copies
+    summed in place (faster than a depthwise convolution; exact for bounded integers)."""
+    q0, q1, q2, q3 = taps
     if axis == 2:
         padded = F.pad(x, (0, 0, 2, 2), mode="replicate")
-        weight = line.view(1, 1, 8, 1).expand(channels, 1, 8, 1)
-        stride, padding = (2, 1), (7, 0)
+        size = x.shape[2]
+        shifted = [padded[:, :, i : i + size] for i in range(5)]
+        out = x.new_empty(*x.shape[:3], 2, x.shape[3])
+        even, odd = out[:, :, :, 0], out[:, :, :, 1]
     else:
         padded = F.pad(x, (2, 2, 0, 0), mode="replicate")
-        weight = line.view(1, 1, 1, 8).expand(channels, 1, 1, 8)
-        stride, padding = (1, 2), (0, 7)
-    out = F.conv_transpose2d(padded, weight, stride=stride, padding=padding, groups=channels)
-    return post(out)
+        size = x.shape[3]
+        shifted = [padded[..., i : i + size] for i in range(5)]
+        out = x.new_empty(*x.shape, 2)
+        even, odd = out[..., 0], out[..., 1]
+    torch.mul(shifted[0], q3, out=even)
+    even.add_(shifted[1], alpha=q1).add_(shifted[2], alpha=q0).add_(shifted[3], alpha=q2)
+    torch.mul(shifted[1], q2, out=odd)
+    odd.add_(shifted[2], alpha=q0).add_(shifted[3], alpha=q1).add_(shifted[4], alpha=q3)
+    if axis == 2:
+        return post(out.view(x.shape[0], x.shape[1], 2 * size, x.shape[3]))
+    return post(out.view(*x.shape[:3], 2 * size))
 
 
-def upsample2x(x: torch.Tensor, line: torch.Tensor, post: Post) -> torch.Tensor:
+def upsample2x(x: torch.Tensor, taps: tuple[float, ...], post: Post) -> torch.Tensor:
     """(1, C, h, w) -> (1, C, 2h, 2w): rows, then columns, each followed by `post`."""
-    return _upsample_axis(_upsample_axis(x, line, post, 2), line, post, 3)
+    return _upsample_axis(_upsample_axis(x, taps, post, 2), taps, post, 3)
 
 
 def transposed_kernels(taps: torch.Tensor) -> torch.Tensor:
     """(B, 4) taps -> (B, 8, 8): the separable kernel as one 2-D kernel (outer product)."""
-    line = line_kernel(taps)
+    q0, q1, q2, q3 = taps.unbind(-1)
+    line = torch.stack([q3, q2, q1, q0, q0, q1, q2, q3], dim=-1)
     return line[:, :, None] * line[:, None, :]
 
 
