@@ -96,6 +96,18 @@ def run_scan(path: Path, dataset: str, model: str, done: set, log) -> None:
             )
 
 
+def unique_records(path: Path) -> list[dict]:
+    """The log's records, the first one of each (set, scan, codec, bits) only."""
+    seen, records = set(), []
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        key = (record["set"], record["scan"], record["codec"], record["bits"])
+        if key not in seen:
+            seen.add(key)
+            records.append(record)
+    return records
+
+
 def summarize(records: list[dict]) -> dict:
     """Mean curves, per-scan BD-rates vs Draco (D1, D2) and mean times, per set and codec."""
     summary: dict = {}
@@ -225,7 +237,7 @@ def main() -> None:
             scans = sorted((DATA / folder).glob(pattern))
             for path in scans[: args.limit or None]:
                 run_scan(path, dataset, args.model, done, log)
-    records = [json.loads(x) for x in log_path.read_text().splitlines()]
+    records = unique_records(log_path)
     summary = summarize(records)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     (args.out / "summary.md").write_text(markdown(summary))
