@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 
 from ncodec.models.overfit.arm import IntegerArm
@@ -24,15 +23,9 @@ from ncodec.models.overfit.config import OverfitConfig
 from ncodec.models.overfit.decoder import IntegerDecoder
 from ncodec.models.overfit.fixed_point import LATENT
 from ncodec.models.overfit.network import OverfitNet
-from ncodec.models.overfit.parameters import parameter_specs
-from ncodec.models.overfit.quantize import QuantizedParams, StepOffsets, quantize_params
+from ncodec.models.overfit.quantize import StepOffsets, quantize_params
 from ncodec.models.overfit.quantizers import noisy_softround, straight_through_round
-from ncodec.models.overfit.stream import (
-    EXPONENTS,
-    Bank,
-    latent_bits,
-    write_stream,
-)
+from ncodec.models.overfit.stream import Bank, latent_bits, parameter_bits, write_stream
 
 Progress = Callable[[int, int, float, float], None]
 """progress(iteration, total, bpp estimate, PSNR in dB), called during training."""
@@ -101,13 +94,14 @@ def train(
         mask[b, :, :h, :w] = 1.0
     pixels = torch.tensor([h * w for h, w in sizes], dtype=torch.float32, device=device)
     weights = torch.tensor(lambdas, dtype=torch.float32, device=device) * 255.0**2
-    optimizer = torch.optim.Adam(
-        [
-            {"params": list(net.latents), "scale": recipe.latent_learning_rate},
-            {"params": list(net.decoder.values()), "scale": recipe.learning_rate},
-        ],
-        fused=True,
-    )
+    groups = [
+        {"params": list(net.latents), "scale": recipe.latent_learning_rate},
+        {"params": list(net.decoder.values()), "scale": recipe.learning_rate},
+    ]
+    try:  # one fused kernel per step (CPU support arrived in torch 2.4)
+        optimizer = torch.optim.Adam(groups, fused=True)
+    except RuntimeError:
+        optimizer = torch.optim.Adam(groups)
     total = recipe.iterations
     final = min(max(1, round(total * recipe.final_share)), total)
     main = total - final
@@ -142,17 +136,6 @@ def _pixels(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return torch.round(x[0, :, : size[0], : size[1]].clamp(0, 1) * 255.0)
 
 
-def module_bits(bank: Bank, quantized: QuantizedParams, module: str) -> float:
-    """Bits of one module's parameters in the stream (header symbols included)."""
-    header = math.log2(EXPONENTS) + math.log2(bank.config.scale_count)
-    total = 0.0
-    for spec in parameter_specs(bank.config):
-        if spec.module == module:
-            ints = quantized.ints[spec.name].numpy().reshape(-1).astype(np.int64)
-            total += header + bank.parameter_scale(ints)[1]
-    return total
-
-
 def finish(
     bank: Bank,
     params: dict[str, torch.Tensor],
@@ -179,13 +162,13 @@ def finish(
         quantized = quantize_params(config, params, candidate)
         x_hat = IntegerDecoder(config, quantized).synthesize(grids)
         mse = float(((_pixels(x_hat, size) - target) ** 2).mean())
-        bits = module_bits(bank, quantized, "syn") + module_bits(bank, quantized, "up")
+        bits = parameter_bits(bank, quantized, "syn") + parameter_bits(bank, quantized, "up")
         return bits + weight * mse
 
     def rate_cost(candidate: dict[str, StepOffsets]) -> float:
         quantized = quantize_params(config, params, candidate)
         arm = IntegerArm(config, quantized.ints, quantized.exponents)
-        return latent_bits(bank, arm, grids) + module_bits(bank, quantized, "arm")
+        return latent_bits(bank, arm, grids) + parameter_bits(bank, quantized, "arm")
 
     def search(module: str, cost: Callable[[dict[str, StepOffsets]], float]) -> None:
         """Coordinate search: the weights' offset first, then the biases'."""
@@ -205,7 +188,7 @@ def finish(
     arm = IntegerArm(config, quantized.ints, quantized.exponents)
     trace = Trace(
         offsets={k: (v.weights, v.biases) for k, v in offsets.items()},
-        parameter_bits=sum(module_bits(bank, quantized, m) for m in ("arm", "up", "syn")),
+        parameter_bits=parameter_bits(bank, quantized),
         latent_bits=latent_bits(bank, arm, grids),
         finish_seconds=time.perf_counter() - start,
     )

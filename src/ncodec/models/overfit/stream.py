@@ -71,13 +71,14 @@ class Bank:
         return best, float(bits[best])
 
 
-def parameter_bits(bank: Bank, quantized: QuantizedParams) -> float:
-    """Bits the parameters take in the stream (header symbols included)."""
+def parameter_bits(bank: Bank, quantized: QuantizedParams, module: str | None = None) -> float:
+    """Bits the parameters (of one module, or all) take in the stream, header symbols included."""
     header = np.log2(EXPONENTS) + np.log2(bank.config.scale_count)
     total = 0.0
     for spec in parameter_specs(bank.config):
-        total += header + bank.parameter_scale(_flat(quantized.ints[spec.name]))[1]
-    return total
+        if module is None or spec.module == module:
+            total += header + bank.parameter_scale(_flat(quantized.ints[spec.name]))[1]
+    return float(total)
 
 
 def _flat(tensor: torch.Tensor) -> np.ndarray:
