@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_IMAGE ?= demo-out/astronaut.png
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench clean wheel-test
 
 venv: $(STAMP)
 
@@ -23,6 +23,10 @@ demo: venv
 test: venv
 	$(PY) -m ruff check src tests bench scripts
 	$(PY) -m pytest -q
+
+# Build the wheel, install it into a throw-away venv (offline) and run it there.
+wheel-test: venv
+	PY=$(PY) bash tests/wheel/check_wheel.sh
 
 lint: venv
 	$(PY) -m ruff check src tests bench scripts

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ncodec import __version__
 from ncodec.errors import NcodecError
+from ncodec.version_info import version_option
 
 
 class _Group(click.Group):
@@ -38,7 +38,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
-@click.version_option(__version__, prog_name="ncodec")
+@version_option
 @click.option("--debug", is_flag=True, help="Show full tracebacks for internal errors.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:

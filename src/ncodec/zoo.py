@@ -29,9 +29,16 @@ ENV_PATH = "NCODEC_WEIGHTS_PATH"
 
 
 def weights_dirs() -> list[Path]:
-    """Where models are looked up: $NCODEC_WEIGHTS_PATH entries, then the shipped `weights/`."""
+    """Where models are looked up: $NCODEC_WEIGHTS_PATH entries, then the shipped weights.
+
+    The shipped weights are package data (`ncodec/weights/` in an installed wheel; in a checkout
+    a link to the repository's `weights/`, the files' one home), then the checkout's `weights/`.
+    """
     dirs = [Path(p) for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p]
-    dirs.append(Path(__file__).resolve().parents[2] / "weights")
+    here = Path(__file__).resolve().parent
+    for shipped in (here / "weights", here.parents[1] / "weights"):
+        if shipped.resolve() not in {d.resolve() for d in dirs}:
+            dirs.append(shipped)
     return dirs
 
 
