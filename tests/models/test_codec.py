@@ -26,8 +26,8 @@ def encoder_side_reconstruction(codec, rgb: np.ndarray, quality: int) -> np.ndar
                 * codec.z_gain[q].view(1, -1, 1, 1)
             )
             _, means = codec._hyper_params(z.double(), q)
-            y_hat = (torch.round(y - means.float()).double() + means).float()
-        x_hat = codec.module.g_s(y_hat * codec.y_inverse_gain[q].view(1, -1, 1, 1))
+            y_hat = torch.round(y - means.float()).double() + means
+        x_hat = codec.synthesizer(q)(y_hat)
     x_hat = x_hat[0, :, : rgb.shape[0], : rgb.shape[1]]
     return torch.round(x_hat.clamp(0, 1) * 255).to(torch.uint8).permute(1, 2, 0).numpy()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
@@ -13,10 +13,20 @@ from ncodec.entropy import FactorizedDensity
 from ncodec.format import NczHeader
 from ncodec.models.coding_arrays import float_array, gain_arrays, prefixed, tables_under
 from ncodec.models.factorized_prior import FactorizedPrior
+from ncodec.models.fixed_synthesis import FixedPointSynthesis
 from ncodec.models.hyperprior_codec import Y_DOWNSAMPLING
-from ncodec.models.image_codec import Coded, FrozenImageCodec, ImageArchitecture, Options, Size
+from ncodec.models.image_codec import (
+    Coded,
+    FrozenImageCodec,
+    ImageArchitecture,
+    Options,
+    Size,
+    tiled_pixels,
+)
 from ncodec.models.macs import count_macs
 from ncodec.models.registry import register_architecture
+from ncodec.models.tiling import map_tiled
+from ncodec.models.transforms import ANALYSIS_TILING, SYNTHESIS_TILING
 
 
 class FrozenFactorizedPrior(FrozenImageCodec):
@@ -27,17 +37,32 @@ class FrozenFactorizedPrior(FrozenImageCodec):
         self.y_tables = tables_under(arrays, "y_tables")
         self.y_gain = float_array(arrays, "y_gain")
         self.y_inverse_gain = float_array(arrays, "y_inverse_gain")
+        self._synthesis: FixedPointSynthesis | None = None
+
+    def synthesizer(self, q: int) -> Callable[[Tensor], Tensor]:
+        """The decoder's synthesis at quality index q: gained latents -> reconstruction (the
+        fixed-point twin of g_s, built on first use)."""
+        if self._synthesis is None:
+            self._synthesis = FixedPointSynthesis(self.module.g_s, 0)
+        synthesis, inverse = self._synthesis, self.y_inverse_gain[q]
+        return lambda y: synthesis(y, inverse, q)
 
     def _y_shape(self, padded: tuple[int, int]) -> tuple[int, ...]:
         return (1, self.y_gain.shape[1], padded[0] // Y_DOWNSAMPLING, padded[1] // Y_DOWNSAMPLING)
 
     def encode_padded(self, x: Tensor, q: int, size: Size, effort: int, options: Options) -> Coded:
-        y = self.module.g_a(x) * self.y_gain[q].view(1, -1, 1, 1)
+        y = map_tiled(self.module.g_a, x, ANALYSIS_TILING) * self.y_gain[q].view(1, -1, 1, 1)
         return [FactorizedDensity.compress(y, self.y_tables)], None
 
     def decode_padded(self, streams: list[bytes], padded: Size, q: int) -> Tensor:
         y = FactorizedDensity.decompress(streams[0], self.y_tables, self._y_shape(padded))
-        return self.module.g_s(y * self.y_inverse_gain[q].view(1, -1, 1, 1))
+        return map_tiled(self.synthesizer(q), y, SYNTHESIS_TILING)
+
+    def decode_pixels(
+        self, streams: list[bytes], padded: Size, q: int, height: int, width: int
+    ) -> np.ndarray:
+        y = FactorizedDensity.decompress(streams[0], self.y_tables, self._y_shape(padded))
+        return tiled_pixels(self.synthesizer(q), y, SYNTHESIS_TILING, height, width)
 
     def min_stream_bytes(self, header: NczHeader) -> tuple[int, ...]:
         """Fewest bytes of the y stream of the header's image: every symbol costs at least its

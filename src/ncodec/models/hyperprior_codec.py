@@ -7,7 +7,7 @@ compute bit for bit; y is coded as round(y - means) under the chosen Gaussian ta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
@@ -26,8 +26,16 @@ from ncodec.entropy.integer_network import (
 from ncodec.errors import FormatError, InputError
 from ncodec.format import NczHeader
 from ncodec.models.coding_arrays import float_array, gain_arrays, prefixed, tables_under
+from ncodec.models.fixed_synthesis import FixedPointSynthesis
 from ncodec.models.hyperprior import MeanScaleHyperprior
-from ncodec.models.image_codec import Coded, FrozenImageCodec, ImageArchitecture, Options, Size
+from ncodec.models.image_codec import (
+    Coded,
+    FrozenImageCodec,
+    ImageArchitecture,
+    Options,
+    Size,
+    tiled_pixels,
+)
 from ncodec.models.macs import count_macs
 from ncodec.models.refine import (
     MAX_REFINE_STEPS,
@@ -37,6 +45,12 @@ from ncodec.models.refine import (
     refine_latents,
 )
 from ncodec.models.registry import register_architecture
+from ncodec.models.tiling import map_tiled, run_tiled
+from ncodec.models.transforms import (
+    ANALYSIS_TILING,
+    HYPER_SYNTHESIS_TILING,
+    SYNTHESIS_TILING,
+)
 
 Y_DOWNSAMPLING = 16
 """g_a halves the resolution four times."""
@@ -63,6 +77,14 @@ class FrozenHyperprior(FrozenImageCodec):
             raise FormatError("model weights lack coding array 'scale_table'")
         self.scale_table = np.asarray(arrays["scale_table"], np.float64)
         self.hyper_synthesis = IntegerHyperSynthesis(module.h_s)
+        self._synthesis: FixedPointSynthesis | None = None
+
+    @property
+    def synthesis(self) -> FixedPointSynthesis:
+        """The fixed-point twin of g_s that decodes (built on first use)."""
+        if self._synthesis is None:
+            self._synthesis = FixedPointSynthesis(self.module.g_s, ACTIVATION_BITS)
+        return self._synthesis
 
     def max_effort(self) -> int:
         """Effort = encoder-side latent refinement steps (the decoder is unchanged)."""
@@ -72,12 +94,25 @@ class FrozenHyperprior(FrozenImageCodec):
         return ("refine_precision",)
 
     def _hyper_params(self, z_symbols: torch.Tensor, q: int) -> tuple[np.ndarray, torch.Tensor]:
-        """Scale-table indexes and gained means (exact fixed-point values, float64) from z."""
-        out = self.hyper_synthesis(z_symbols, self.z_inverse_gain_fixed[q])
-        means, scales = out.chunk(2, dim=1)
+        """Scale-table indexes and gained means (exact fixed-point values, float64) from z,
+        computed in tiles (exact, so the same as at once)."""
+        height, width = z_symbols.shape[-2:]
+        shape = (1, self.y_gain.shape[1], height * Z_DOWNSAMPLING, width * Z_DOWNSAMPLING)
+        indexes = np.empty(shape, dtype=np.int32)
+        means = torch.empty(shape, dtype=torch.float64)
         gain = self.y_gain_fixed[q]
-        means = apply_gain_fixed(means, gain) * 2.0**-ACTIVATION_BITS
-        return scale_indexes(apply_gain_fixed(scales, gain), self.scale_table), means
+
+        def place(out: Tensor, top: int, bottom: int, left: int, right: int) -> None:
+            tile_means, tile_scales = out.chunk(2, dim=1)
+            gained = apply_gain_fixed(tile_means, gain) * 2.0**-ACTIVATION_BITS
+            means[..., top:bottom, left:right] = gained
+            tile_indexes = scale_indexes(apply_gain_fixed(tile_scales, gain), self.scale_table)
+            indexes[..., top:bottom, left:right] = tile_indexes
+
+        inverse = self.z_inverse_gain_fixed[q]
+        synthesis = self.hyper_synthesis
+        run_tiled(lambda z: synthesis(z, inverse), z_symbols, HYPER_SYNTHESIS_TILING, place)
+        return indexes, means
 
     def _level_gains(self, q: int) -> LevelGains:
         view = (1, -1, 1, 1)
@@ -95,7 +130,7 @@ class FrozenHyperprior(FrozenImageCodec):
                 f"refine precision must be one of {', '.join(REFINE_PRECISIONS)}, got {precision!r}"
             )
         model = self.module
-        y = model.g_a(x)
+        y = map_tiled(model.g_a, x, ANALYSIS_TILING)
         gains = self._level_gains(q)
         latents = GainedLatents(y * gains.y, model.h_a(y) * gains.z)
         trace = None
@@ -126,13 +161,27 @@ class FrozenHyperprior(FrozenImageCodec):
         )
         return y_shape, z_shape
 
-    def decode_padded(self, streams: list[bytes], padded: Size, q: int) -> Tensor:
+    def _gained_latents(self, streams: list[bytes], padded: Size, q: int) -> Tensor:
+        """Decoded y * gain (float64, exact fixed-point values)."""
         _, z_shape = self.latent_shapes(padded)
         z_symbols = FactorizedDensity.decompress(streams[0], self.z_tables, z_shape)
         indexes, means = self._hyper_params(z_symbols, q)
-        y_gained = GaussianConditional.decompress(streams[1], means, indexes, self.y_tables)
-        y_hat = y_gained.float() * self.y_inverse_gain[q].view(1, -1, 1, 1)
-        return self.module.g_s(y_hat)
+        return GaussianConditional.decompress(streams[1], means, indexes, self.y_tables)
+
+    def synthesizer(self, q: int) -> Callable[[Tensor], Tensor]:
+        """The decoder's synthesis at quality index q: gained latents -> reconstruction."""
+        synthesis, inverse = self.synthesis, self.y_inverse_gain[q]
+        return lambda y: synthesis(y, inverse, q)
+
+    def decode_padded(self, streams: list[bytes], padded: Size, q: int) -> Tensor:
+        y_gained = self._gained_latents(streams, padded, q)
+        return map_tiled(self.synthesizer(q), y_gained, SYNTHESIS_TILING)
+
+    def decode_pixels(
+        self, streams: list[bytes], padded: Size, q: int, height: int, width: int
+    ) -> np.ndarray:
+        y_gained = self._gained_latents(streams, padded, q)
+        return tiled_pixels(self.synthesizer(q), y_gained, SYNTHESIS_TILING, height, width)
 
     def min_stream_bytes(self, header: NczHeader) -> tuple[int, ...]:
         """Fewest bytes of the z and y streams of the header's image, from the stored tables:

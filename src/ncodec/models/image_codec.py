@@ -8,7 +8,7 @@ Architectures subclass `FrozenImageCodec` and override two hooks, `encode_padded
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -21,6 +21,7 @@ from ncodec.format import ImageInfo, NczHeader, PayloadKind
 from ncodec.models.config import image_config
 from ncodec.models.protocol import Architecture, Encoded, FrozenCodec
 from ncodec.models.rate_levels import RateLevels
+from ncodec.models.tiling import Tiling, run_tiled
 
 Size = tuple[int, int]
 """(height, width)."""
@@ -33,7 +34,7 @@ Coded = tuple[list[bytes], Any]
 def image_tensor(rgb: np.ndarray) -> torch.Tensor:
     """HxWx3 uint8 -> (1, 3, H, W) float32 in [0, 1]."""
     pixels = torch.from_numpy(np.array(rgb, dtype=np.uint8, copy=True))
-    return pixels.permute(2, 0, 1)[None].float() / 255.0
+    return pixels.permute(2, 0, 1)[None].float().div_(255.0)
 
 
 def pad_to_multiple(x: torch.Tensor, stride: int) -> torch.Tensor:
@@ -48,6 +49,22 @@ def to_pixels(x_hat: torch.Tensor, height: int, width: int) -> np.ndarray:
     x_hat = x_hat[0, :, :height, :width]
     pixels = torch.round(x_hat.clamp(0, 1) * 255.0).to(torch.uint8)
     return pixels.permute(1, 2, 0).contiguous().numpy()
+
+
+def tiled_pixels(
+    fn: Callable[[Tensor], Tensor], latents: Tensor, tiling: Tiling, height: int, width: int
+) -> np.ndarray:
+    """HxWx3 uint8 pixels of a synthesis `fn` run tile by tile over `latents` (1, M, h, w): only
+    one tile's reconstruction is held at a time."""
+    pixels = np.empty((height, width, 3), dtype=np.uint8)
+
+    def place(x_hat: Tensor, top: int, bottom: int, left: int, right: int) -> None:
+        bottom, right = min(bottom, height), min(right, width)
+        if top < bottom and left < right:
+            pixels[top:bottom, left:right] = to_pixels(x_hat, bottom - top, right - left)
+
+    run_tiled(fn, latents, tiling, place)
+    return pixels
 
 
 def split_image(data: Any) -> tuple[np.ndarray, str]:
@@ -97,8 +114,7 @@ class FrozenImageCodec(FrozenCodec):
             raise FormatError(f"expected {self.stream_count} coded streams, found {len(streams)}")
         height, width = header.height, header.width
         padded = (-(-height // self.stride) * self.stride, -(-width // self.stride) * self.stride)
-        x_hat = self.decode_padded(list(streams), padded, header.quality - 1)
-        return to_pixels(x_hat, height, width)
+        return self.decode_pixels(list(streams), padded, header.quality - 1, height, width)
 
     @abstractmethod
     def encode_padded(self, x: Tensor, q: int, size: Size, effort: int, options: Options) -> Coded:
@@ -107,6 +123,13 @@ class FrozenImageCodec(FrozenCodec):
     @abstractmethod
     def decode_padded(self, streams: list[bytes], padded: Size, q: int) -> Tensor:
         """Hook: the (1, 3, H', W') reconstruction of a padded image from its streams."""
+
+    def decode_pixels(
+        self, streams: list[bytes], padded: Size, q: int, height: int, width: int
+    ) -> np.ndarray:
+        """Hook: the HxWx3 uint8 image; override to decode in tiles without holding the whole
+        float reconstruction (default: `decode_padded`, cropped and rounded)."""
+        return to_pixels(self.decode_padded(streams, padded, q), height, width)
 
 
 class ImageArchitecture(Architecture):

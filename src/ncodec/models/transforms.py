@@ -6,6 +6,14 @@ from torch import nn
 
 from ncodec.layers import GDN, conv, deconv
 from ncodec.models.config import CodecConfig
+from ncodec.models.tiling import Tiling
+
+ANALYSIS_TILING = Tiling(tile=48, halo=32, down=16)
+"""g_a in tiles of 48x48 latents (768x768 pixels); an output sees input pixels within 30."""
+SYNTHESIS_TILING = Tiling(tile=768, halo=2, up=16)
+"""g_s in tiles of 768x768 pixels; an output pixel sees latents within 2 positions."""
+HYPER_SYNTHESIS_TILING = Tiling(tile=64, halo=2, up=4)
+"""h_s in tiles of 64x64 latents; an output sees hyper-latents within 2 positions."""
 
 
 def analysis_transform(n: int, m: int) -> nn.Sequential:
