@@ -11,8 +11,11 @@ result is the same on every machine, and equal to the direct convolution's.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 import torch.nn.functional as F
+from torch import Tensor
 
 INPUT_TRANSFORM = torch.tensor(
     [
@@ -47,14 +50,14 @@ _INPUT_2D = torch.kron(INPUT_TRANSFORM, INPUT_TRANSFORM)
 _OUTPUT_2D = torch.kron(OUTPUT_TRANSFORM, OUTPUT_TRANSFORM)
 
 
-def winograd_kernel(kernel: torch.Tensor) -> torch.Tensor:
+def winograd_kernel(kernel: Tensor) -> Tensor:
     """(O, C, 3, 3) integer weights -> (36, O, C) integer transformed weights (float64)."""
     g = kernel.double()
     u = torch.einsum("xi,ocij,yj->xyoc", KERNEL_TRANSFORM, g, KERNEL_TRANSFORM)
     return u.reshape(36, *kernel.shape[:2]).contiguous()
 
 
-def output_bound(transformed: torch.Tensor, input_limit: float) -> float:
+def output_bound(transformed: Tensor, input_limit: float) -> float:
     """Largest magnitude any partial sum can reach for inputs with |x| <= input_limit.
 
     Bounds each transformed input by the row norms of B^T, each channel sum by the weights'
@@ -68,8 +71,9 @@ def output_bound(transformed: torch.Tensor, input_limit: float) -> float:
     return float(y.max()) if y.numel() else 0.0
 
 
-def conv3x3(x: torch.Tensor, transformed: torch.Tensor) -> torch.Tensor:
-    """SCALE times the 'same' (zero-padded) 3x3 correlation of x (C, H, W) -> (O, H, W).
+def conv3x3_bands(x: Tensor, transformed: Tensor) -> Iterator[tuple[int, Tensor]]:
+    """SCALE times the 'same' (zero-padded) 3x3 correlation of x (C, H, W), as (first row,
+    (O, rows, W) band) pairs from top to bottom, so callers can finish each band while it is hot.
 
     x must hold integers and `output_bound(transformed, max|x|)` must be below EXACT_LIMIT.
     """
@@ -77,7 +81,6 @@ def conv3x3(x: torch.Tensor, transformed: torch.Tensor) -> torch.Tensor:
     outputs = transformed.shape[1]
     rows, cols = -(-height // 4), -(-width // 4)
     padded = F.pad(x, (1, 4 * cols + 1 - width, 1, 4 * rows + 1 - height))
-    out = torch.empty(outputs, 4 * rows, 4 * cols, dtype=torch.float64)
     band = max(1, TILES_PER_BAND // cols)
     for top in range(0, rows, band):
         n = min(band, rows - top)
@@ -86,5 +89,13 @@ def conv3x3(x: torch.Tensor, transformed: torch.Tensor) -> torch.Tensor:
         v = (_INPUT_2D @ tiles).view(36, channels, n * cols)
         m = torch.bmm(transformed, v).view(36, outputs * n * cols)
         y = (_OUTPUT_2D @ m).view(4, 4, outputs, n, cols)
-        out[:, 4 * top : 4 * (top + n)] = y.permute(2, 3, 0, 4, 1).reshape(outputs, 4 * n, -1)
-    return out[:, :height, :width]
+        y = y.permute(2, 3, 0, 4, 1).reshape(outputs, 4 * n, 4 * cols)
+        yield 4 * top, y[:, : min(4 * n, height - 4 * top), :width]
+
+
+def conv3x3(x: Tensor, transformed: Tensor) -> Tensor:
+    """`conv3x3_bands` stitched into one (O, H, W) tensor."""
+    out = x.new_empty(transformed.shape[1], *x.shape[1:])
+    for top, band in conv3x3_bands(x, transformed):
+        out[:, top : top + band.shape[1]] = band
+    return out

@@ -18,8 +18,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ncodec.layers import GDN
-from ncodec.layers.subpixel import shuffle_phases, subpixel_kernel
-from ncodec.layers.winograd import EXACT_LIMIT, SCALE, conv3x3, output_bound, winograd_kernel
+from ncodec.layers.subpixel import subpixel_kernel
+from ncodec.layers.winograd import (
+    EXACT_LIMIT,
+    SCALE,
+    conv3x3_bands,
+    output_bound,
+    winograd_kernel,
+)
 
 ACTIVATION_BITS = 12
 """Fractional bits of every hidden activation."""
@@ -107,14 +113,21 @@ class FixedDeconv:
     def __call__(self, x: Tensor, input_scale: Tensor | None = None, key: int = 0) -> Tensor:
         weights, bias, multiplier = self.weights(input_scale, key)
         x = torch.clamp(x, -self.input_limit, self.input_limit)
-        if self.winograd:
-            acc = conv3x3(x, weights)
-        else:
+        if not self.winograd:
             acc = F.conv_transpose2d(x[None], weights, None, 2, 2, 1)[0]
-        y = acc.add_(bias).mul_(multiplier)
-        if self.output_bits is not None:
-            y = y.round_()
-        return shuffle_phases(y) if self.winograd else y
+            return self._finish(acc, bias, multiplier)
+        height, width = x.shape[1], x.shape[2]
+        out = x.new_empty(weights.shape[1] // 4, 2 * height, 2 * width)
+        phases = out.view(-1, height, 2, width, 2)
+        for top, band in conv3x3_bands(x, weights):
+            band = self._finish(band, bias, multiplier)
+            rows = band.shape[1]
+            phases[:, top : top + rows] = band.view(2, 2, -1, rows, width).permute(2, 3, 0, 4, 1)
+        return out
+
+    def _finish(self, acc: Tensor, bias: Tensor, multiplier: Tensor) -> Tensor:
+        y = acc.add_(bias).mul_(multiplier)  # one correctly rounded product per value
+        return y.round_() if self.output_bits is not None else y
 
 
 class FixedInverseGDN:
@@ -140,13 +153,14 @@ class FixedInverseGDN:
 
     def __call__(self, x: Tensor) -> Tensor:
         channels, height, width = x.shape
-        flat = torch.clamp(x, -ACTIVATION_LIMIT, ACTIVATION_LIMIT).reshape(channels, -1)
+        flat = x.reshape(channels, -1)
         out = torch.empty_like(flat)
         for start in range(0, flat.shape[1], GDN_COLUMNS):
-            part = flat[:, start : start + GDN_COLUMNS]
+            part = flat[:, start : start + GDN_COLUMNS].clamp(-ACTIVATION_LIMIT, ACTIVATION_LIMIT)
             norm = torch.addmm(self.beta, self.gamma, part * part)  # exact integers
-            out[:, start : start + GDN_COLUMNS] = norm.sqrt_().mul_(part).mul_(self.rescale)
-        return out.round_().view(channels, height, width)
+            norm.sqrt_().mul_(part).mul_(self.rescale).round_()
+            out[:, start : start + GDN_COLUMNS] = norm
+        return out.view(channels, height, width)
 
 
 class FixedPointSynthesis:
