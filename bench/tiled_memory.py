@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--quality", type=int, default=50)
     parser.add_argument("--out", type=Path, default=Path("tiled_memory.json"))
     args = parser.parse_args()
-    photos = find_images(args.data)
+    photos = find_images(args.data, recursive=True)
     cases = {
         "24 Mpixel (4000x6000)": photo_grid(photos, 4, 6, 1000),
         "3x100000 strip": strip(photos[0], 100000),

@@ -15,6 +15,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ncodec.layers.subpixel import is_subpixel_deconv, shuffle_phases, subpixel_weight
+from ncodec.layers.winograd import SCALE as WINOGRAD_SCALE
+from ncodec.layers.winograd import conv3x3, output_bound, winograd_kernel
+
 ACTIVATION_BITS = 8
 """Fractional bits of every activation: value = integer / 2**ACTIVATION_BITS."""
 WEIGHT_BITS = 12
@@ -45,7 +49,12 @@ def _floor_shift(acc: torch.Tensor, shift: int) -> torch.Tensor:
 
 
 class IntegerLayer:
-    """One conv or transposed conv with integer weights and bias, as float64 tensors."""
+    """One conv or transposed conv with integer weights and bias, as float64 tensors.
+
+    5x5 stride-2 transposed convs and 3x3 stride-1 convs also keep their exact Winograd form
+    (`ncodec.layers.winograd`), used whenever the input's actual magnitude proves every sum
+    exact; it gives the very same integers as the direct convolution, in fewer operations.
+    """
 
     def __init__(self, layer: nn.Conv2d | nn.ConvTranspose2d, relu: bool) -> None:
         self.transposed = isinstance(layer, nn.ConvTranspose2d)
@@ -55,13 +64,32 @@ class IntegerLayer:
         self.shift = _weight_shift(layer.weight.detach())
         self.weight = fixed_point(layer.weight.detach(), self.shift)
         self.bias = fixed_point(layer.bias.detach(), self.shift + ACTIVATION_BITS)
+        self.transformed: torch.Tensor | None = None
+        plain_3x3 = not self.transposed and layer.kernel_size == (3, 3) and layer.stride == (1, 1)
+        if is_subpixel_deconv(layer) or (plain_3x3 and layer.padding == (1, 1)):
+            kernel = subpixel_weight(self.weight) if self.transposed else self.weight
+            self.transformed = winograd_kernel(kernel)
+            self.unit_bound = output_bound(self.transformed, 1.0)
+            self.phase_bias = self.bias.repeat(4) if self.transposed else self.bias
+
+    def _winograd(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The exact sum by Winograd, or None when |x| is too large to prove it exact."""
+        if self.transformed is None or x.shape[0] != 1:
+            return None
+        peak = float(x.abs().max()) if x.numel() else 0.0
+        if self.unit_bound * peak + WINOGRAD_SCALE * float(self.bias.abs().max()) >= 2.0**52:
+            return None
+        acc = conv3x3(x[0], self.transformed).div_(WINOGRAD_SCALE)  # exact integers
+        acc = acc.add_(self.phase_bias.view(-1, 1, 1))
+        return (shuffle_phases(acc) if self.transposed else acc)[None]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.transposed:
+        acc = self._winograd(x)
+        if acc is None and self.transposed:
             acc = F.conv_transpose2d(
                 x, self.weight, self.bias, self.stride, self.padding, self.output_padding
             )
-        else:
+        elif acc is None:
             acc = F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
         out = _floor_shift(acc, self.shift)
         if self.relu:

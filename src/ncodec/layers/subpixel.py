@@ -11,16 +11,28 @@ import torch
 from torch import nn
 
 
+def is_subpixel_deconv(layer: nn.Module) -> bool:
+    """Whether `layer` is a 5x5 stride-2 transposed conv with padding 2, output padding 1."""
+    return (
+        isinstance(layer, nn.ConvTranspose2d)
+        and layer.kernel_size == (5, 5)
+        and layer.stride == (2, 2)
+        and layer.padding == (2, 2)
+        and layer.output_padding == (1, 1)
+        and layer.groups == 1
+        and layer.dilation == (1, 1)
+    )
+
+
 def subpixel_kernel(layer: nn.ConvTranspose2d) -> torch.Tensor:
     """(4 * out, in, 3, 3) correlation kernel of a 5x5 stride-2 `deconv`, phase-major (a, b)."""
-    weight = layer.weight.detach()
-    if (
-        weight.shape[2:] != (5, 5)
-        or layer.stride != (2, 2)
-        or layer.padding != (2, 2)
-        or layer.output_padding != (1, 1)
-    ):
+    if not is_subpixel_deconv(layer):
         raise TypeError(f"expected a 5x5 stride-2 deconv with padding 2, got {layer}")
+    return subpixel_weight(layer.weight.detach())
+
+
+def subpixel_weight(weight: torch.Tensor) -> torch.Tensor:
+    """`subpixel_kernel` of a (in, out, 5, 5) transposed-conv weight tensor."""
     cin, cout = weight.shape[:2]
     kernel = weight.new_zeros(2, 2, cout, cin, 3, 3)
     for a in range(2):
