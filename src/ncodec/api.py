@@ -13,10 +13,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
+from ncodec.decode_limits import (
+    DEFAULT_MAX_PIXELS,
+    allocation_errors,
+    check_image_size,
+    check_max_pixels,
+    check_stream_lengths,
+    payload_label,
+)
 from ncodec.errors import FormatError, InputError, ModelNotFoundError
 from ncodec.format.container import NczHeader, read_ncz, write_ncz
 from ncodec.io.arrays import load_image_array
@@ -28,6 +37,7 @@ DEFAULT_QUALITY = 75
 LADDER = (1, 12, 25, 38, 50, 62, 75, 88, 100)
 
 __all__ = [
+    "DEFAULT_MAX_PIXELS",
     "DEFAULT_QUALITY",
     "MAX_REFINE_STEPS",
     "REFINE_PRECISIONS",
@@ -65,16 +75,18 @@ def quality_ladder(model: str | None = None) -> list[int]:
     return list(card.get("quality_ladder", LADDER))
 
 
-def check_quality(quality: float) -> int:
-    """Quality as an integer 1..100 (nearest), or a clear error."""
-    if isinstance(quality, bool) or not isinstance(quality, int | float):
-        raise InputError(f"quality must be a number from 1 to 100, got {quality!r}")
-    if not math.isfinite(quality):
-        raise InputError(f"quality must be a number from 1 to 100, got {quality!r}")
-    q = round(quality)
-    if not 1 <= q <= 100:
-        raise InputError(f"quality must be from 1 to 100, got {quality}")
-    return q
+def check_quality(quality: Any) -> int:
+    """Quality as an int: a whole number from 1 to 100 (75, 75.0 and numpy integers are fine).
+
+    Anything else, 50.5 included, is an InputError rather than silently rounded, so the CLI,
+    the API and the evaluation harness always code exactly the quality they were given.
+    """
+    if isinstance(quality, bool) or not isinstance(quality, Real):
+        raise InputError(f"quality must be a whole number from 1 to 100, got {quality!r}")
+    value = float(quality)
+    if not (math.isfinite(value) and value.is_integer() and 1 <= value <= 100):
+        raise InputError(f"quality must be a whole number from 1 to 100, got {quality}")
+    return int(value)
 
 
 def check_effort(effort: int, codec: FrozenCodec) -> int:
@@ -101,7 +113,7 @@ def check_options(options: Mapping[str, Any] | None, codec: FrozenCodec) -> dict
 def compress(
     data: Any,
     model: str | None = None,
-    quality: float = DEFAULT_QUALITY,
+    quality: int = DEFAULT_QUALITY,
     effort: int = 0,
     options: Mapping[str, Any] | None = None,
 ) -> bytes:
@@ -129,7 +141,7 @@ def compress(
 def compress_image(
     image: np.ndarray,
     model: str | None = None,
-    quality: float = DEFAULT_QUALITY,
+    quality: int = DEFAULT_QUALITY,
     effort: int = 0,
     options: Mapping[str, Any] | None = None,
 ) -> bytes:
@@ -150,9 +162,16 @@ class Decoded:
         return self.data
 
 
-def decode(data: bytes) -> Decoded:
-    """Decode `.ncz` bytes, checking that the installed model is the one that coded them."""
+def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Decoded:
+    """Decode `.ncz` bytes, checking that the installed model is the one that coded them.
+
+    Before anything big is allocated, an image must have at most `max_pixels` pixels
+    (ResourceError) and every stream at least the bytes the model's tables need for the
+    header's payload (FormatError); running out of memory is a ResourceError.
+    """
+    limit = check_max_pixels(max_pixels)
     header, streams = read_ncz(data)
+    check_image_size(header, limit)
     entry = find_model(header.model)
     codec = load_codec(entry)
     if codec.weights_hash != header.weights_hash:
@@ -165,9 +184,11 @@ def decode(data: bytes) -> Decoded:
             f"file holds a {header.kind.label} payload but model '{entry.name}' codes "
             f"{codec.kind.label}"
         )
-    return Decoded(codec.decompress(streams, header), header)
+    check_stream_lengths(codec.min_stream_bytes(header), streams)
+    with allocation_errors(payload_label(header)):
+        return Decoded(codec.decompress(streams, header), header)
 
 
-def decompress_image(data: bytes) -> np.ndarray:
+def decompress_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Decode the bytes of a `.ncz` file into an HxWx3 uint8 RGB image."""
-    return decode(data).rgb
+    return decode(data, max_pixels).rgb

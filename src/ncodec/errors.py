@@ -19,3 +19,7 @@ class ModelNotFoundError(NcodecError):
 
 class OutputExistsError(NcodecError):
     """The output file exists and --force was not given."""
+
+
+class ResourceError(NcodecError):
+    """A file asks for more than the decoder allows or the machine has (pixels, memory)."""
