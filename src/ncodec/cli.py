@@ -1,40 +1,82 @@
-"""The `ncodec` command line: a thin shell over the library; every user error is one line."""
+"""The `ncodec` command line: a thin shell over the library; every user error is one line.
+
+The installed `ncodec` command enters through `ncodec.__main__`, which handles Ctrl-C before
+this module imports torch.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
+from ncodec import interrupts
+from ncodec.decode_limits import is_allocation_failure
 from ncodec.errors import NcodecError
 from ncodec.version_info import version_option
 
+_COMMANDS = {
+    "compress": "ncodec.commands:compress_command",
+    "decompress": "ncodec.commands:decompress_command",
+    "info": "ncodec.commands:info_command",
+    "models": "ncodec.commands:models_command",
+    "eval": "ncodec.eval.cli:eval_command",
+    "bounds": "ncodec.bounds.cli:bounds_command",
+    "train": "ncodec.train.cli:train_command",
+}
+"""Subcommands, imported when used (`ncodec info` need not load the evaluation's libraries)."""
+
 
 class _Group(click.Group):
-    """Click group that turns library errors into `ncodec: error: ...` and exit code 2."""
+    """Click group that turns library errors into `ncodec: error: ...` and exit code 2, Ctrl-C
+    into one line and 130, and a closed output pipe into a silent 141 (as `cat` would end)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _COMMANDS and name not in self.commands:
+            module, attribute = _COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            with interrupts.raising():
+                return super().invoke(ctx)
         except NcodecError as err:
             click.echo(f"ncodec: error: {err}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
-            click.echo("ncodec: interrupted", err=True)
-            sys.exit(130)
+            click.echo(interrupts.MESSAGE, err=True)
+            sys.exit(interrupts.INTERRUPTED)
+        except BrokenPipeError:
+            interrupts.silence_stdout()
+            sys.exit(interrupts.BROKEN_PIPE)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except MemoryError:
             click.echo("ncodec: error: out of memory", err=True)
             sys.exit(1)
-        except Exception as err:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.echo(
-                f"ncodec: internal error: {type(err).__name__}: {err} (rerun with --debug)",
-                err=True,
-            )
+        except RuntimeError as err:
+            if not is_allocation_failure(err):
+                _internal_error(ctx, err)
+            click.echo("ncodec: error: out of memory", err=True)
             sys.exit(1)
+        except Exception as err:
+            _internal_error(ctx, err)
+
+
+def _internal_error(ctx: click.Context, err: Exception) -> None:
+    """Report a bug in one line (or re-raise it with --debug) and exit 1."""
+    if ctx.obj and ctx.obj.get("debug"):
+        raise err
+    click.echo(
+        f"ncodec: internal error: {type(err).__name__}: {err} (rerun with --debug)",
+        err=True,
+    )
+    sys.exit(1)
 
 
 @click.group(cls=_Group)
@@ -47,20 +89,5 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-def _register() -> None:
-    from ncodec.bounds.cli import bounds_command
-    from ncodec.commands import compress_command, decompress_command, info_command, models_command
-    from ncodec.eval.cli import eval_command
-    from ncodec.train.cli import train_command
-
-    for command in (compress_command, decompress_command, info_command, models_command):
-        main.add_command(command)
-    main.add_command(eval_command, "eval")
-    main.add_command(bounds_command, "bounds")
-    main.add_command(train_command, "train")
-
-
-_register()
-
 if __name__ == "__main__":
-    main()
+    main(prog_name="ncodec")

@@ -3,31 +3,45 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from ncodec import api
 from ncodec.errors import InputError
 from ncodec.format.container import describe, read_ncz
-from ncodec.io import check_image_output_path, check_output_path, load_image, save_image
-from ncodec.io.inputs import read_input_file
-from ncodec.io.output import write_file_atomic
+from ncodec.format.payloads import MAX_PIXELS
+from ncodec.io import (
+    check_image_output_path,
+    check_not_input,
+    check_output_path,
+    encode_image,
+    load_image,
+    load_image_bytes,
+    read_input_file,
+    save_image,
+    write_file_atomic,
+)
 from ncodec.metrics import psnr
 from ncodec.zoo import installed_models
+
+STDIO = "-"
+"""Stands for standard input (as IN) or standard output (as -o)."""
 
 
 @click.command("compress")
 @click.argument("input_path", metavar="IN")
-@click.option("-o", "--output", required=True, help="Output .ncz file.")
+@click.option("-o", "--output", required=True, help="Output .ncz file ('-': standard output).")
 @click.option("--model", default=None, help="Installed model name (default: the default model).")
 @click.option(
     "--quality",
     "-q",
-    type=float,
-    default=api.DEFAULT_QUALITY,
+    default=str(api.DEFAULT_QUALITY),
     show_default=True,
-    help="1..100, higher is better (as in JPEG).",
+    metavar="1..100",
+    help="Whole number from 1 to 100, higher is better (as in JPEG).",
 )
 @click.option(
     "--effort",
@@ -45,52 +59,73 @@ from ncodec.zoo import installed_models
     help="Arithmetic of the refinement's synthesis pass (fp32 or bf16); the file decodes in "
     "float32 either way.",
 )
-@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists (never IN).")
 def compress_command(
     input_path: str,
     output: str,
     model: str | None,
-    quality: float,
+    quality: str,
     effort: int | None,
     refine: int | None,
     refine_precision: str | None,
     force: bool,
 ) -> None:
-    """Compress an image file into a .ncz file; prints real size, bits per pixel and PSNR."""
-    q = api.check_quality(quality)
+    """Compress an image file ('-': standard input) into a .ncz file; prints real size, bits
+    per pixel and PSNR (on stderr when the file goes to standard output)."""
+    q = _quality(quality)
     if effort is not None and refine is not None and effort != refine:
         raise InputError(f"--effort {effort} and --refine {refine} disagree (give one)")
     steps = effort if effort is not None else refine if refine is not None else 0
     options = {} if refine_precision is None else {"refine_precision": refine_precision}
     api.check_effort(steps, api.load_model(model))
-    check_output_path(output, force)
-    image = load_image(input_path)
+    _check_output(input_path, output, force, check_output_path)
+    if input_path == STDIO:
+        image = load_image_bytes(_read_stdin(), "<stdin>")
+    else:
+        image = load_image(input_path)
     for notice in image.notices:
         click.echo(f"notice: {notice}", err=True)
     data = api.compress(image, model, q, steps, options)
-    write_file_atomic(output, data, force)
-    size = Path(output).stat().st_size
-    decoded = api.decode(data)
+    _write_output(output, data, force)
+    decoded = api.decode(data, MAX_PIXELS)
     pixels = image.height * image.width
     click.echo(
-        f"{output}: {size} bytes, {8 * size / pixels:.4f} bpp, "
+        f"{_label(output)}: {len(data)} bytes, {8 * len(data) / pixels:.4f} bpp, "
         f"PSNR {psnr(decoded.rgb, image.rgb):.2f} dB "
-        f"(model {decoded.header.model}, quality {q}, {image.width}x{image.height})"
+        f"(model {decoded.header.model}, quality {q}, {image.width}x{image.height})",
+        err=output == STDIO,
     )
 
 
 @click.command("decompress")
 @click.argument("input_path", metavar="IN.ncz")
-@click.option("-o", "--output", required=True, help="Output image (.png, .ppm, .bmp, .tif).")
-@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
-def decompress_command(input_path: str, output: str, force: bool) -> None:
-    """Decompress a .ncz file into a lossless image file."""
-    check_image_output_path(output, force)
-    decoded = api.decode(read_input_file(input_path))
-    save_image(output, decoded.rgb, decoded.header.mode, force)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="Output image (.png, .ppm, .bmp, .tif; '-': PNG on standard output).",
+)
+@click.option(
+    "--max-pixels",
+    type=int,
+    default=api.DEFAULT_MAX_PIXELS,
+    show_default=True,
+    help=f"Refuse images with more pixels (decoding memory grows with the pixel count; the "
+    f"format allows up to {MAX_PIXELS}).",
+)
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists (never IN).")
+def decompress_command(input_path: str, output: str, max_pixels: int, force: bool) -> None:
+    """Decompress a .ncz file ('-': standard input) into a lossless image file."""
+    _check_output(input_path, output, force, check_image_output_path)
+    decoded = api.decode(_read_ncz_input(input_path), max_pixels)
+    if output == STDIO:
+        _write_stdout(encode_image(decoded.rgb, decoded.header.mode, ".png"))
+    else:
+        save_image(output, decoded.rgb, decoded.header.mode, force)
     click.echo(
-        f"{output}: {decoded.header.width}x{decoded.header.height} "
-        f"(model {decoded.header.model}, quality {decoded.header.quality})"
+        f"{_label(output)}: {decoded.header.width}x{decoded.header.height} "
+        f"(model {decoded.header.model}, quality {decoded.header.quality})",
+        err=output == STDIO,
     )
 
 
@@ -98,8 +133,8 @@ def decompress_command(input_path: str, output: str, force: bool) -> None:
 @click.argument("input_path", metavar="IN.ncz")
 @click.option("--json", "as_json", is_flag=True, help="Print the header as JSON.")
 def info_command(input_path: str, as_json: bool) -> None:
-    """Print the header of a .ncz file."""
-    data = read_input_file(input_path)
+    """Print the header of a .ncz file ('-': standard input)."""
+    data = _read_ncz_input(input_path)
     header, streams = read_ncz(data)
     fields = describe(header, streams, len(data))
     if as_json:
@@ -107,6 +142,68 @@ def info_command(input_path: str, as_json: bool) -> None:
         return
     for key, value in fields.items():
         click.echo(f"{key:>16}: {value}")
+
+
+def _quality(text: str) -> int:
+    """The --quality text as the API's quality (a whole number 1..100), or InputError."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"quality must be a whole number from 1 to 100, got {text!r}") from None
+    return api.check_quality(value)
+
+
+def _check_output(input_path: str, output: str, force: bool, check_path: Callable) -> None:
+    """Before any work: the output can be written, is not the input, and binary data does not
+    go to a terminal."""
+    if output == STDIO:
+        if _binary(sys.stdout).isatty():
+            raise InputError(
+                "refusing to write binary data to a terminal (redirect standard output or "
+                "give -o FILE)"
+            )
+        return
+    check_path(output, force)
+    if input_path != STDIO:
+        check_not_input(input_path, output)
+
+
+def _binary(stream: Any) -> Any:
+    """The byte stream under a text stream (standard input or output)."""
+    return getattr(stream, "buffer", stream)
+
+
+def _label(output: str) -> str:
+    """How messages name an output."""
+    return "<stdout>" if output == STDIO else output
+
+
+def _read_ncz_input(path: str) -> bytes:
+    """The bytes of a .ncz input file or of standard input."""
+    return _read_stdin() if path == STDIO else read_input_file(path)
+
+
+def _read_stdin() -> bytes:
+    """All of standard input, as bytes."""
+    try:
+        return _binary(sys.stdin).read()
+    except OSError as err:
+        raise InputError(f"cannot read standard input: {err.strerror or err}") from None
+
+
+def _write_output(output: str, data: bytes, force: bool) -> None:
+    """Write to the output file (atomically) or to standard output."""
+    if output == STDIO:
+        _write_stdout(data)
+    else:
+        write_file_atomic(output, data, force)
+
+
+def _write_stdout(data: bytes) -> None:
+    """Binary data on standard output, unwrapped; a closed pipe raises BrokenPipeError."""
+    stream = _binary(sys.stdout)
+    stream.write(data)
+    stream.flush()
 
 
 @click.command("models")

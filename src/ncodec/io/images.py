@@ -55,8 +55,24 @@ def load_image(path: str | os.PathLike[str], exif_orientation: bool = True) -> L
         handle = open(source, "rb")  # noqa: SIM115 - closed below, after decoding
     except OSError as err:
         raise InputError(f"cannot read {source}: {err.strerror or err}") from None
+    with handle:
+        return _load_guarded(handle, source, exif_orientation)
+
+
+def load_image_bytes(
+    data: bytes, name: str = "<stdin>", exif_orientation: bool = True
+) -> LoadedImage:
+    """`load_image` for the bytes of an image file (e.g. read from standard input); `name`
+    stands for the file in messages."""
+    if not data:
+        raise InputError(f"cannot read {name}: empty input")
+    return _load_guarded(io.BytesIO(data), Path(name), exif_orientation)
+
+
+def _load_guarded(handle: BinaryIO, source: Path, exif_orientation: bool) -> LoadedImage:
+    """Decode an open image file; every failure is a one-line InputError naming `source`."""
     try:
-        with handle, warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # users get notices, not Python warnings
             return _load_from_handle(handle, source, exif_orientation)
     except NcodecError:
@@ -78,18 +94,26 @@ def save_image(
     """
     target = check_image_output_path(path, force)
     pixels = np.asarray(rgb)
+    data = encode_image(pixels, mode, target.suffix, f"cannot save {target}")
+    return write_file_atomic(target, data, force)
+
+
+def encode_image(
+    rgb: np.ndarray, mode: str = "RGB", suffix: str = ".png", what: str = "cannot save image"
+) -> bytes:
+    """The bytes of a lossless image file (format by `suffix`, as `save_image` names them)."""
+    pixels = np.asarray(rgb)
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:
         raise InputError(
-            f"cannot save {target}: expected an HxWx3 uint8 array, "
-            f"got shape {pixels.shape} of {pixels.dtype}"
+            f"{what}: expected an HxWx3 uint8 array, got shape {pixels.shape} of {pixels.dtype}"
         )
-    check_image_size(pixels.shape[0], pixels.shape[1], f"cannot save {target}: image")
+    check_image_size(pixels.shape[0], pixels.shape[1], f"{what}: image")
     image = Image.fromarray(np.ascontiguousarray(pixels), "RGB")
     if is_grayscale_mode(mode):
         image = image.convert("L")
     buffer = io.BytesIO()
-    image.save(buffer, format=OUTPUT_FORMATS[target.suffix.lower()])
-    return write_file_atomic(target, buffer.getvalue(), force)
+    image.save(buffer, format=OUTPUT_FORMATS[suffix.lower()])
+    return buffer.getvalue()
 
 
 def check_image_output_path(path: str | os.PathLike[str], force: bool = False) -> Path:
@@ -251,8 +275,10 @@ __all__ = [
     "OUTPUT_FORMATS",
     "LoadedImage",
     "check_image_output_path",
+    "encode_image",
     "load_image",
     "load_image_array",
+    "load_image_bytes",
     "load_rgb",
     "save_image",
 ]
