@@ -36,9 +36,7 @@ INPUT_LIMIT = 2.0**17
 WEIGHT_BITS = 12
 """Each output channel's weights are scaled so that the largest is 2**WEIGHT_BITS - 1."""
 GAMMA_BITS = 12
-"""Largest GDN gamma entry of a layer, as an integer (power-of-two scale)."""
-
-
+"""Bits of the largest GDN gamma entry of each row (power-of-two scale per row)."""
 WINOGRAD_MIN_OUTPUTS = 64
 """Layers with at least this many stacked phase outputs use the Winograd convolution; narrower
 ones (the final RGB layer) are cheaper as a direct float64 transposed convolution."""
@@ -96,9 +94,9 @@ class FixedDeconv:
         else:
             weights, factor = integer, 1
             bound = float(integer.abs().sum(dim=(0, 2, 3)).max()) * self.input_limit
-        if bound >= EXACT_LIMIT:
-            raise ValueError("fixed-point synthesis would overflow float64's exact range")
         bias = torch.round(self.bias * unit) * factor
+        if bound + float(bias.abs().max()) >= EXACT_LIMIT:
+            raise ValueError("fixed-point synthesis would overflow float64's exact range")
         multiplier = 2.0 ** (self.output_bits or 0) / (unit * factor)
         return weights, bias.view(-1, 1, 1), multiplier.view(-1, 1, 1)
 
