@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--model", default="hyperprior-mse")
     parser.add_argument("--qualities", default="15,50,85")
     parser.add_argument("--tile", type=int, default=256, help="analysis tile side in pixels")
-    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--every", type=int, default=1, help="every N-th image")
     parser.add_argument("--out", type=Path, default=Path("fixed_point_and_tiling_kodak.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -53,7 +53,7 @@ def main() -> None:
     whole_tiling = hyperprior_codec.ANALYSIS_TILING
     small_tiling = Tiling(tile=args.tile // 16, halo=whole_tiling.halo, down=16)
     rows = []
-    for path in find_images(args.data)[: args.limit]:
+    for path in find_images(args.data)[:: args.every]:
         rgb = load_rgb(path)
         for quality in (int(q) for q in args.qualities.split(",")):
             whole = api.compress_image(rgb, args.model, quality)
@@ -75,7 +75,9 @@ def main() -> None:
                     "max_abs_diff": int(moved.max()),
                     "moved_share": float(np.count_nonzero(moved) / moved.size),
                     "tiled_bpp": 8 * len(tiled) / pixels,
-                    "tiled_psnr": psnr(rgb, api.decompress_image(tiled)),
+                    "tiled_psnr": psnr(
+                        rgb, fixed if tiled == whole else api.decompress_image(tiled)
+                    ),
                     "tiled_same_file": tiled == whole,
                 }
             )
