@@ -5,7 +5,8 @@ bits / pixels + lambda * 255^2 * MSE with Adam: first soft rounding plus noise w
 temperature and noise annealed and a cosine learning rate, then a short phase of hard rounding
 with straight-through gradients at a low learning rate. Finishing (always on the CPU, one image
 at a time) rounds the latents, picks each module's parameter steps among a few candidates by the
-rate and distortion of the exact integer decoder, and writes the stream.
+rate and distortion of the exact integer decoder (and drops latent grids that do not pay for
+their bits), and writes the stream.
 """
 
 from __future__ import annotations
@@ -144,7 +145,8 @@ def finish(
     size: tuple[int, int],
     lmbda: float,
 ) -> tuple[bytes, Trace]:
-    """Round one image's latents, choose parameter steps by integer R-D, and code the stream.
+    """Round one image's latents, drop grids whose bits cost more than their distortion gain,
+    choose parameter steps by integer R-D, and code the stream.
 
     `params` and `latents` are that image's float tensors (no batch axis), `image` its padded
     (1, 3, H, W) pixels in [0, 1].
@@ -179,6 +181,21 @@ def finish(
         candidates = [StepOffsets(weights, b) for b in BIAS_OFFSETS]
         offsets[module] = min(candidates, key=lambda c: cost({**offsets, module: c}))
 
+    def total_cost(trial: list[torch.Tensor]) -> float:
+        quantized = quantize_params(config, params, offsets)
+        arm = IntegerArm(config, quantized.ints, quantized.exponents)
+        x_hat = IntegerDecoder(config, quantized).synthesize(trial)
+        mse = float(((_pixels(x_hat, size) - target) ** 2).mean())
+        return latent_bits(bank, arm, trial) + weight * mse
+
+    # A nearly empty grid costs the decoder a whole entropy-model pass: drop it if that pays.
+    best = total_cost(grids)
+    for g in range(len(grids)):
+        if grids[g].any():
+            trial = [torch.zeros_like(t) if i == g else t for i, t in enumerate(grids)]
+            cost = total_cost(trial)
+            if cost < best:
+                grids, best = trial, cost
     search("arm", rate_cost)
     search("syn", distortion_cost)
     candidates = [StepOffsets(w, 0) for w in UPSAMPLING_OFFSETS]
