@@ -12,7 +12,7 @@ import click
 from ncodec import api
 from ncodec.errors import InputError
 from ncodec.format.container import describe, read_ncz
-from ncodec.format.payloads import MAX_PIXELS
+from ncodec.format.payloads import MAX_PIXELS, PayloadKind
 from ncodec.io import (
     check_image_output_path,
     check_not_input,
@@ -23,6 +23,15 @@ from ncodec.io import (
     read_input_file,
     save_image,
     write_file_atomic,
+)
+from ncodec.kind_commands import (
+    default_model_for,
+    encoder_options,
+    encoder_progress,
+    load_points,
+    point_file_bytes,
+    points_summary,
+    writes_points,
 )
 from ncodec.metrics import psnr
 from ncodec.zoo import installed_models
@@ -59,6 +68,20 @@ STDIO = "-"
     help="Arithmetic of the refinement's synthesis pass (fp32 or bf16); the file decodes in "
     "float32 either way.",
 )
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda"]),
+    default=None,
+    help="Where an optimizing encoder (e.g. --model overfit) runs; the file decodes on a CPU "
+    "either way.",
+)
+@click.option(
+    "--step",
+    "step_mm",
+    type=float,
+    default=None,
+    help="Point clouds: quantization step in millimetres (instead of --quality).",
+)
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists (never IN).")
 def compress_command(
     input_path: str,
@@ -68,24 +91,40 @@ def compress_command(
     effort: int | None,
     refine: int | None,
     refine_precision: str | None,
+    device: str | None,
+    step_mm: float | None,
     force: bool,
 ) -> None:
-    """Compress an image file ('-': standard input) into a .ncz file; prints real size, bits
-    per pixel and PSNR (on stderr when the file goes to standard output)."""
+    """Compress an image ('-': standard input) or a point cloud (.bin, .ply, .pcd) into a .ncz
+    file; prints real size, bits per pixel and PSNR (on stderr when the file goes to standard
+    output)."""
     q = _quality(quality)
     if effort is not None and refine is not None and effort != refine:
         raise InputError(f"--effort {effort} and --refine {refine} disagree (give one)")
     steps = effort if effort is not None else refine if refine is not None else 0
-    options = {} if refine_precision is None else {"refine_precision": refine_precision}
-    api.check_effort(steps, api.load_model(model))
+    model = model or default_model_for(input_path)
+    frozen = api.load_model(model)
+    api.check_effort(steps, frozen)
+    options = encoder_options(
+        frozen, refine_precision=refine_precision, device=device, step_mm=step_mm
+    )
     _check_output(input_path, output, force, check_output_path)
+    if frozen.kind == PayloadKind.POINT_CLOUD:
+        points = load_points(input_path)
+        data = api.compress(points, model, q, steps, options)
+        _write_output(output, data, force)
+        header, _ = read_ncz(data)
+        summary = points_summary(_label(output), len(data), len(points), header.payload.point_count)
+        click.echo(summary, err=output == STDIO)
+        return
     if input_path == STDIO:
         image = load_image_bytes(_read_stdin(), "<stdin>")
     else:
         image = load_image(input_path)
     for notice in image.notices:
         click.echo(f"notice: {notice}", err=True)
-    data = api.compress(image, model, q, steps, options)
+    with encoder_progress(frozen, options):
+        data = api.compress(image, model, q, steps, options)
     _write_output(output, data, force)
     decoded = api.decode(data, MAX_PIXELS)
     pixels = image.height * image.width
@@ -115,9 +154,17 @@ def compress_command(
 )
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists (never IN).")
 def decompress_command(input_path: str, output: str, max_pixels: int, force: bool) -> None:
-    """Decompress a .ncz file ('-': standard input) into a lossless image file."""
-    _check_output(input_path, output, force, check_image_output_path)
+    """Decompress a .ncz file ('-': standard input) into a lossless image file, or a point
+    cloud into a .ply or .bin file."""
+    points = writes_points(output)
+    _check_output(
+        input_path, output, force, check_output_path if points else check_image_output_path
+    )
     decoded = api.decode(_read_ncz_input(input_path), max_pixels)
+    if points or decoded.header.kind == PayloadKind.POINT_CLOUD:
+        write_file_atomic(output, point_file_bytes(decoded, output), force)
+        click.echo(f"{output}: {len(decoded.data)} points (model {decoded.header.model})")
+        return
     if output == STDIO:
         _write_stdout(encode_image(decoded.rgb, decoded.header.mode, ".png"))
     else:

@@ -90,19 +90,41 @@ def _parse_bin(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     return values[:, :3], values[:, 3]
 
 
-def write_bin(path: str | os.PathLike[str], cloud: PointCloud | np.ndarray) -> None:
-    """Write KITTI `.bin` (intensity 0 where the cloud has none)."""
+OUTPUT_SUFFIXES = (".bin", ".ply")
+"""Point-cloud files this package writes."""
+
+
+def bin_bytes(cloud: PointCloud | np.ndarray) -> bytes:
+    """KITTI `.bin` bytes (N x 4 float32; intensity 0 where the cloud has none)."""
     cloud = cloud if isinstance(cloud, PointCloud) else PointCloud(cloud)
     out = np.zeros((len(cloud), 4), dtype="<f4")
     out[:, :3] = cloud.xyz
     if cloud.intensity is not None:
         out[:, 3] = cloud.intensity
-    Path(path).write_bytes(out.tobytes())
+    return out.tobytes()
+
+
+def ply_bytes(cloud: PointCloud | np.ndarray, binary: bool = True) -> bytes:
+    """PLY bytes (binary little-endian or ASCII) with float x, y, z (and intensity)."""
+    cloud = cloud if isinstance(cloud, PointCloud) else PointCloud(cloud)
+    return ply_pcd.format_ply(cloud.xyz, cloud.intensity, binary)
+
+
+def cloud_bytes(cloud: PointCloud | np.ndarray, suffix: str) -> bytes:
+    """The bytes of a point-cloud file named by its suffix (.bin or .ply)."""
+    suffix = suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise InputError(f"cannot write point clouds as {suffix!r} (use .bin or .ply)")
+    return bin_bytes(cloud) if suffix == ".bin" else ply_bytes(cloud)
+
+
+def write_bin(path: str | os.PathLike[str], cloud: PointCloud | np.ndarray) -> None:
+    """Write KITTI `.bin` (intensity 0 where the cloud has none)."""
+    Path(path).write_bytes(bin_bytes(cloud))
 
 
 def write_ply(
     path: str | os.PathLike[str], cloud: PointCloud | np.ndarray, binary: bool = True
 ) -> None:
     """Write a PLY file (binary little-endian or ASCII) with float x, y, z (and intensity)."""
-    cloud = cloud if isinstance(cloud, PointCloud) else PointCloud(cloud)
-    Path(path).write_bytes(ply_pcd.format_ply(cloud.xyz, cloud.intensity, binary))
+    Path(path).write_bytes(ply_bytes(cloud, binary))

@@ -1,0 +1,89 @@
+"""What the compress/decompress commands do beyond images: point clouds, encoder options and the
+encoder's progress bar, chosen by the model's payload kind and declared options (no architecture
+is named here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ncodec.errors import InputError
+from ncodec.format import PayloadKind
+from ncodec.models import FrozenCodec
+from ncodec.pointcloud.files import OUTPUT_SUFFIXES, SUFFIXES, cloud_bytes, read_points
+
+POINT_CLOUD_MODEL = "lidar-octree"
+"""Model used for point-cloud inputs when none is named."""
+
+
+def default_model_for(input_path: str) -> str | None:
+    """The model a file calls for when --model is not given (None: the default image model)."""
+    return POINT_CLOUD_MODEL if Path(input_path).suffix.lower() in SUFFIXES else None
+
+
+def writes_points(output: str) -> bool:
+    """Whether an output name asks for a point-cloud file."""
+    return Path(output).suffix.lower() in OUTPUT_SUFFIXES
+
+
+def encoder_options(frozen: FrozenCodec, **given: Any) -> dict[str, Any]:
+    """The options given on the command line (None = not given), each checked against what the
+    model accepts, so a flag that a model would ignore is an error instead."""
+    options = {name: value for name, value in given.items() if value is not None}
+    accepted = frozen.effort_options()
+    for name in options:
+        if name not in accepted:
+            flag = "--" + name.replace("_mm", "").replace("_", "-")
+            raise InputError(f"{flag} does not apply to this model")
+    if "step_mm" in options and not options["step_mm"] > 0:
+        raise InputError(
+            f"--step must be a positive number of millimetres, got {options['step_mm']}"
+        )
+    return options
+
+
+@contextmanager
+def encoder_progress(frozen: FrozenCodec, options: dict[str, Any]) -> Iterator[None]:
+    """A progress bar with the running bpp and PSNR for encoders that report their iterations."""
+    if "progress" not in frozen.effort_options():
+        yield
+        return
+    bar = tqdm(desc="encode", unit="it", leave=False)
+
+    def report(iteration: int, total: int, bpp: float, psnr: float) -> None:
+        bar.total = total
+        bar.set_postfix(bpp=f"{bpp:.3f}", psnr=f"{psnr:.2f}", refresh=False)
+        bar.update(iteration - bar.n)
+
+    options["progress"] = report
+    try:
+        yield
+    finally:
+        bar.close()
+        options.pop("progress", None)
+
+
+def load_points(input_path: str) -> Any:
+    """The points of a point-cloud file (standard input is for images only)."""
+    if input_path == "-":
+        raise InputError("point clouds are read from files (.bin, .ply, .pcd), not standard input")
+    return read_points(input_path).xyz
+
+
+def points_summary(label: str, size: int, points: int, header_points: int) -> str:
+    """One line about a written point-cloud file."""
+    return (
+        f"{label}: {size} bytes, {8 * size / points:.4f} bits per input point "
+        f"({points} points in, {header_points} after quantization)"
+    )
+
+
+def point_file_bytes(decoded: Any, output: str) -> bytes:
+    """The bytes of the output file for decoded points."""
+    if decoded.header.kind != PayloadKind.POINT_CLOUD:
+        raise InputError(f"{output}: a point-cloud output needs a point-cloud file")
+    return cloud_bytes(decoded.data, Path(output).suffix)
