@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_IMAGE ?= demo-out/astronaut.png
 
-.PHONY: venv demo test lint bench clean wheel-test
+.PHONY: venv demo test lint bench clean wheel-test browser-deps
 
 venv: $(STAMP)
 
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# CPU build of PyTorch, pinned (a looser pin pulls a multi-GB CUDA build).
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,browser,cluster]'
 	touch $(STAMP)
 
 demo: venv
@@ -23,6 +23,12 @@ demo: venv
 test: venv
 	$(PY) -m ruff check src tests bench scripts
 	$(PY) -m pytest -q
+
+# Debian's Chromium and its driver for the page tests (apt, as root; CI runs this).
+browser-deps:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 # Build the wheel, install it into a throw-away venv (offline) and run it there.
 wheel-test: venv

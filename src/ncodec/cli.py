@@ -24,6 +24,7 @@ _COMMANDS = {
     "eval": "ncodec.eval.cli:eval_command",
     "bounds": "ncodec.bounds.cli:bounds_command",
     "train": "ncodec.train.cli:train_command",
+    "compare": "ncodec.compare.cli:compare_command",
 }
 """Subcommands, imported when used (`ncodec info` need not load the evaluation's libraries)."""
 

@@ -99,6 +99,12 @@ def _strict_json(value: object) -> object:
 )
 @click.option("--fresh", is_flag=True, help="Discard the records in --out and start over.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@click.option(
+    "--html",
+    "html",
+    is_flag=True,
+    help="Also write OUT/index.html: the plots and tables on a static page.",
+)
 def eval_command(
     data_dir: Path,
     codecs: str | None,
@@ -114,6 +120,7 @@ def eval_command(
     report_only: bool,
     fresh: bool,
     no_progress: bool,
+    html: bool,
 ) -> None:
     """Measure real bpp, PSNR, MS-SSIM and encode/decode time on every image in DATA_DIR.
 
@@ -154,6 +161,12 @@ def eval_command(
     (out_dir / "results.json").write_text(json.dumps(_strict_json(results), indent=1) + "\n")
     (out_dir / "bd_rate.md").write_text(render_bd_markdown(results, rows))
     plots = write_plots(results, rows, out_dir)
+    if html:
+        from ncodec.eval.html import render_eval_page
+
+        page = out_dir / "index.html"
+        page.write_text(render_eval_page(_strict_json(results), plots))
+        plots = [*plots, page]
     click.echo(
         f"evaluated {results['dataset']['n_images']} images x {len(run.codecs)} codecs; "
         f"wrote {out_dir / 'results.json'}, {out_dir / 'bd_rate.md'}, "
