@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("data", type=Path, help="folder of training photos (not a test set)")
     parser.add_argument("--model", default="hyperprior-mse")
     parser.add_argument("--quality", type=int, default=50)
+    parser.add_argument("--only", default="", help="run only cases whose name contains this")
     parser.add_argument("--out", type=Path, default=Path("tiled_memory.json"))
     args = parser.parse_args()
     photos = find_images(args.data, recursive=True)
@@ -87,6 +88,8 @@ def main() -> None:
     print(json.dumps(results), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, rgb in cases.items():
+            if args.only not in name:
+                continue
             source, packed, back = (Path(tmp) / n for n in ("in.npy", "x.ncz", "out.npy"))
             np.save(source, rgb)
             row = {

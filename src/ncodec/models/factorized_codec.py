@@ -52,6 +52,7 @@ class FrozenFactorizedPrior(FrozenImageCodec):
 
     def encode_padded(self, x: Tensor, q: int, size: Size, effort: int, options: Options) -> Coded:
         y = map_tiled(self.module.g_a, x, ANALYSIS_TILING) * self.y_gain[q].view(1, -1, 1, 1)
+        del x  # the caller keeps no reference: a large image's floats are freed here
         return [FactorizedDensity.compress(y, self.y_tables)], None
 
     def decode_padded(self, streams: list[bytes], padded: Size, q: int) -> Tensor:

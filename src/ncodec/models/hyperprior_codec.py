@@ -133,12 +133,14 @@ class FrozenHyperprior(FrozenImageCodec):
         y = map_tiled(model.g_a, x, ANALYSIS_TILING)
         gains = self._level_gains(q)
         latents = GainedLatents(y * gains.y, model.h_a(y) * gains.z)
+        del y
         trace = None
         if effort:
             lmbda = self.rate_lambda(q + 1)
             latents, trace = refine_latents(
                 model, x, latents, gains, size, lmbda, effort, precision=precision
             )
+        del x  # the caller keeps no reference: a large image's floats are freed here
         z_symbols = torch.round(latents.z)
         z_stream = FactorizedDensity.compress(z_symbols, self.z_tables)
         indexes, means = self._hyper_params(z_symbols, q)

@@ -44,6 +44,14 @@ def pad_to_multiple(x: torch.Tensor, stride: int) -> torch.Tensor:
     return F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
 
 
+def padded_tensor(rgb: np.ndarray, stride: int) -> torch.Tensor:
+    """`pad_to_multiple(image_tensor(rgb), stride)`, padding the uint8 pixels before converting,
+    so a large image costs one float copy instead of three."""
+    height, width = rgb.shape[:2]
+    padding = ((0, (-height) % stride), (0, (-width) % stride), (0, 0))
+    return image_tensor(np.pad(rgb, padding, mode="edge"))
+
+
 def to_pixels(x_hat: torch.Tensor, height: int, width: int) -> np.ndarray:
     """(1, 3, H', W') in [0, 1] -> HxWx3 uint8 (cropped, clamped, rounded)."""
     x_hat = x_hat[0, :, :height, :width]
@@ -101,9 +109,9 @@ class FrozenImageCodec(FrozenCodec):
         rgb, mode = split_image(data)
         if not 0 <= effort <= self.max_effort():
             raise InputError(f"effort must be from 0 to {self.max_effort()}, got {effort}")
-        x = pad_to_multiple(image_tensor(rgb), self.stride)
+        # Passed without a local reference, so the hook may drop the padded image once used.
         streams, trace = self.encode_padded(
-            x, int(quality) - 1, rgb.shape[:2], effort, options or {}
+            padded_tensor(rgb, self.stride), int(quality) - 1, rgb.shape[:2], effort, options or {}
         )
         info = ImageInfo(height=rgb.shape[0], width=rgb.shape[1], mode=mode, quality=int(quality))
         return Encoded(streams=streams, payload=info, trace=trace)
