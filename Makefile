@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_IMAGE ?= demo-out/astronaut.png
 
-.PHONY: venv demo test lint bench clean wheel-test browser-deps
+.PHONY: venv demo test lint bench clean wheel-test browser-deps test-multiprocess
 
 venv: $(STAMP)
 
@@ -23,6 +23,10 @@ demo: venv
 test: venv
 	$(PY) -m ruff check src tests bench scripts
 	$(PY) -m pytest -q
+
+# Tests that start several processes (DDP training, a local Dask cluster); CI runs them too.
+test-multiprocess: venv
+	NCODEC_MULTIPROCESS_TESTS=1 $(PY) -m pytest -q tests/train/test_distributed.py
 
 # Debian's Chromium and its driver for the page tests (apt, as root; CI runs this).
 browser-deps:

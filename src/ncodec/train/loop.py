@@ -13,6 +13,7 @@ import torch
 from ncodec.errors import InputError
 from ncodec.models import ARCHITECTURES
 from ncodec.train.data import find_images
+from ncodec.train.distributed import DataParallel
 from ncodec.train.image_task import ImageRateDistortionTask
 from ncodec.train.trainer import LoopSettings, Trainer, TrainState, Validator
 
@@ -130,6 +131,8 @@ def train(cfg: TrainConfig, resume: bool = False, validate_fn: Validator | None 
         raise InputError(f"--resume given but no checkpoint in {out}")
     if not resume and (out / "checkpoint.pt").exists():
         raise InputError(f"{out} already holds a run; pass --resume to continue it")
+    parallel = DataParallel.from_env(cfg.device)  # under torchrun: this process's share
+    parallel.check_batch(cfg.batch_size)
     files = find_images(cfg.data)
     if len(files) <= cfg.holdout:
         raise InputError(f"only {len(files)} training images; need more than the holdout")
@@ -137,8 +140,9 @@ def train(cfg: TrainConfig, resume: bool = False, validate_fn: Validator | None 
         (files[: -cfg.holdout], files[-cfg.holdout :]) if cfg.holdout else (files, [])
     )
     out.mkdir(parents=True, exist_ok=True)
-    (out / "run.json").write_text(json.dumps(asdict(cfg), indent=2))
-    (out / "holdout.txt").write_text("\n".join(str(f) for f in val_files))
+    if parallel.is_main:
+        (out / "run.json").write_text(json.dumps(asdict(cfg), indent=2))
+        (out / "holdout.txt").write_text("\n".join(str(f) for f in val_files))
     if torch.device(cfg.device).type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed crop size: pick the fastest conv kernels
     task = ImageRateDistortionTask(
@@ -151,6 +155,7 @@ def train(cfg: TrainConfig, resume: bool = False, validate_fn: Validator | None 
         cfg.distortion,
         cfg.aux_lr,
     )
-    trainer = Trainer(task, cfg.loop_settings(), asdict(cfg), validate_fn if val_files else None)
+    validate = validate_fn if val_files else None
+    trainer = Trainer(task, cfg.loop_settings(), asdict(cfg), validate, parallel)
     init = _warm_start(cfg, out) if cfg.init_from else None
     return trainer.run(trainer.start(resume, init))

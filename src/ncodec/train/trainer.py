@@ -5,12 +5,14 @@ pure function of the step, so a resumed run sees exactly the batches it would ha
 the loss with the scalars to log. The `Trainer` owns everything else: Adam with named parameter
 groups, the learning-rate drop, gradient clipping, bf16 autocast, the CSV log, periodic
 validation, atomic checkpoints with every RNG state, exact resume and a wall-clock budget.
+Under `torchrun` it trains data-parallel (`ncodec.train.distributed`).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from tqdm import tqdm
 
 from ncodec.errors import InputError
 from ncodec.train.checkpoint import load_checkpoint, save_checkpoint
+from ncodec.train.distributed import DataParallel, wrap_loss
 
 Validator = Callable[[torch.nn.Module, int], dict]
 
@@ -95,8 +98,11 @@ class Trainer:
         settings: LoopSettings,
         config: dict[str, Any],
         validate: Validator | None = None,
+        parallel: DataParallel | None = None,
     ) -> None:
         self.task = task
+        self.parallel = parallel or DataParallel.from_env(settings.device)
+        """This process's share of a data-parallel run (one process: rank 0 of 1)."""
         self.settings = settings
         self.config = config
         """Saved in every checkpoint (the run's own description)."""
@@ -114,7 +120,7 @@ class Trainer:
             )
         Path(self.settings.out).mkdir(parents=True, exist_ok=True)
         torch.manual_seed(self.settings.seed)
-        device = torch.device(self.settings.device)
+        device = self.parallel.device(self.settings.device)
         model = self.task.build_model().to(device)
         groups = self.task.param_groups(model, self.settings.lr)
         optimizer = torch.optim.Adam(groups)
@@ -134,7 +140,9 @@ class Trainer:
         return state
 
     def save(self, state: TrainState) -> None:
-        """Atomic checkpoint of model, optimizer, step, time and config."""
+        """Atomic checkpoint of model, optimizer, step, time and config (rank 0 only)."""
+        if not self.parallel.is_main:
+            return
         save_checkpoint(
             self.checkpoint_path,
             {
@@ -146,17 +154,20 @@ class Trainer:
             },
         )
 
-    def _set_lr(self, state: TrainState, run_seconds: float) -> None:
-        scale = 0.1 if self.settings.lr_dropped(state.step, run_seconds) else 1.0
+    def _set_lr(self, state: TrainState, dropped: bool) -> None:
+        scale = 0.1 if dropped else 1.0
         for group in state.optimizer.param_groups:
             group["lr"] = group["base_lr"] * scale
 
-    def _step(self, state: TrainState, device: torch.device) -> dict[str, torch.Tensor]:
-        """One optimisation step on the step's batch."""
-        batch = self.task.batch(state.step, device)
+    def _step(
+        self, state: TrainState, device: torch.device, loss: Callable[[Any], dict]
+    ) -> dict[str, torch.Tensor]:
+        """One optimisation step on this rank's share of the step's batch."""
+        batch = self.parallel.share(self.task.batch(state.step, device))
+        self.parallel.seed_step(self.settings.seed, state.step)
         bf16 = self.settings.precision == "bf16"
         with torch.autocast(device.type, torch.bfloat16, enabled=bf16):
-            terms = self.task.loss(state.model, batch)
+            terms = loss(batch)
         state.optimizer.zero_grad(set_to_none=True)
         total = terms["loss"] + terms["aux"] if "aux" in terms else terms["loss"]
         total.backward()
@@ -169,14 +180,21 @@ class Trainer:
         """Train until `steps` (or the time budget), logging and checkpointing; the path of the
         checkpoint, which is also written when the run is interrupted."""
         settings, out = self.settings, Path(self.settings.out)
-        device = torch.device(settings.device)
+        parallel, main = self.parallel, self.parallel.is_main
+        device = parallel.device(settings.device)
         log_path = out / "log.csv"
         new_log = not log_path.exists()
         fields = ["step", "seconds", "lr", "loss", *self.task.log_fields]
         last_checkpoint = run_start = time.monotonic()
-        bar = tqdm(total=settings.steps, initial=state.step, desc=f"train {self.task.name}")
+        bar = tqdm(
+            total=settings.steps,
+            initial=state.step,
+            desc=f"train {self.task.name}",
+            disable=not main,
+        )
         state.model.train()
-        with log_path.open("a", newline="") as log_file:
+        loss = wrap_loss(state.model, self.task.loss, parallel)
+        with log_path.open("a", newline="") if main else open(os.devnull, "w") as log_file:
             log = csv.DictWriter(log_file, fields, extrasaction="ignore")
             if new_log:
                 log.writeheader()
@@ -184,10 +202,14 @@ class Trainer:
                 while state.step < settings.steps:
                     t0 = time.monotonic()
                     limit = settings.max_minutes
-                    if limit is not None and t0 - run_start >= 60 * limit:
+                    stop = limit is not None and t0 - run_start >= 60 * limit
+                    dropped = settings.lr_dropped(state.step, t0 - run_start)
+                    if limit is not None:  # clock decisions: rank 0's, for every rank
+                        stop, dropped = parallel.decide([stop, dropped])
+                    if stop:
                         break
-                    self._set_lr(state, t0 - run_start)
-                    terms = self._step(state, device)
+                    self._set_lr(state, dropped)
+                    terms = self._step(state, device, loss)
                     state.step += 1
                     state.seconds += time.monotonic() - t0
                     if state.step % settings.log_every == 0 or state.step == settings.steps:
@@ -211,11 +233,14 @@ class Trainer:
             "seconds": round(state.seconds, 1),
             "lr": state.optimizer.param_groups[0]["lr"],
         }
-        row.update({k: float(v.detach()) for k, v in terms.items() if v.numel() == 1})
+        scalars = {k: float(v.detach()) for k, v in terms.items() if v.numel() == 1}
+        row.update(self.parallel.mean(scalars))  # the global batch's mean over the ranks
         return row
 
     def _maybe_validate(self, state: TrainState) -> None:
         every, steps = self.settings.val_every, self.settings.steps
+        if not self.parallel.is_main:
+            return
         if self.validate is None or (state.step % every and state.step != steps):
             return
         state.model.eval()
