@@ -231,7 +231,9 @@ def _read_ncz_input(path: str) -> bytes:
 
 
 def _read_stdin() -> bytes:
-    """All of standard input, as bytes."""
+    """All of standard input, as bytes (never from a terminal: nobody types image data)."""
+    if _binary(sys.stdin).isatty():
+        raise InputError("refusing to read binary data from a terminal (redirect standard input)")
     try:
         return _binary(sys.stdin).read()
     except OSError as err:

@@ -135,6 +135,19 @@ def test_binary_output_is_not_written_to_a_terminal(installed, photo_ncz):
     assert done.stderr.decode().strip().endswith("give -o FILE)")
 
 
+def test_binary_input_is_not_read_from_a_terminal(installed, tmp_path):
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [*NCODEC, "info", "-"], stdin=follower, stderr=subprocess.PIPE, timeout=120
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2
+    assert done.stderr.decode().strip().endswith("(redirect standard input)")
+
+
 def _closed_pipe_run(args: list[str]) -> subprocess.CompletedProcess:
     """Run with standard output a pipe whose reader has already gone."""
     reader, writer = os.pipe()
