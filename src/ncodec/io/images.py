@@ -134,7 +134,14 @@ def load_rgb(path: str | os.PathLike[str], exif_orientation: bool = True) -> np.
 
 
 def _load_from_handle(handle: BinaryIO, source: Path, exif_orientation: bool) -> LoadedImage:
-    """Open with Pillow, guard the size, then decode (16-bit PNG/TIFF via imagecodecs)."""
+    """Open with Pillow, guard the size, then decode (16-bit PNG/TIFF via imagecodecs).
+
+    A `.ncz` file is refused first: with the Pillow plugin registered (ncodec.pillow) Pillow
+    could open it, and compressing a compressed file is never what was meant."""
+    start = handle.tell()
+    if handle.read(len(MAGIC)) == MAGIC:
+        raise InputError(f"{source} is a compressed .ncz file, not an image: decompress it first")
+    handle.seek(start)
     try:
         image = Image.open(handle)
     except UnidentifiedImageError:
