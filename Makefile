@@ -26,7 +26,8 @@ test: venv
 
 # Tests that start several processes (DDP training, a local Dask cluster); CI runs them too.
 test-multiprocess: venv
-	NCODEC_MULTIPROCESS_TESTS=1 $(PY) -m pytest -q tests/train/test_distributed.py
+	NCODEC_MULTIPROCESS_TESTS=1 $(PY) -m pytest -q tests/train/test_distributed.py \
+		tests/batch/test_batch_cluster.py
 
 # Debian's Chromium and its driver for the page tests (apt, as root; CI runs this).
 browser-deps:

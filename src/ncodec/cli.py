@@ -25,6 +25,7 @@ _COMMANDS = {
     "bounds": "ncodec.bounds.cli:bounds_command",
     "train": "ncodec.train.cli:train_command",
     "compare": "ncodec.compare.cli:compare_command",
+    "batch": "ncodec.batch.cli:batch_command",
 }
 """Subcommands, imported when used (`ncodec info` need not load the evaluation's libraries)."""
 
