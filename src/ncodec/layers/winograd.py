@@ -52,9 +52,10 @@ _OUTPUT_2D = torch.kron(OUTPUT_TRANSFORM, OUTPUT_TRANSFORM)
 
 def winograd_kernel(kernel: Tensor) -> Tensor:
     """(O, C, 3, 3) integer weights -> (36, O, C) integer transformed weights (float64)."""
-    g = kernel.double()
-    u = torch.einsum("xi,ocij,yj->xyoc", KERNEL_TRANSFORM, g, KERNEL_TRANSFORM)
-    return u.reshape(36, *kernel.shape[:2]).contiguous()
+    outputs, channels = kernel.shape[:2]
+    rows = kernel.double().permute(2, 0, 1, 3).reshape(3, -1)  # (i, O * C * j)
+    u = (KERNEL_TRANSFORM @ rows).view(6 * outputs * channels, 3) @ KERNEL_TRANSFORM.T
+    return u.view(6, outputs * channels, 6).transpose(1, 2).reshape(36, outputs, channels)
 
 
 def output_bound(transformed: Tensor, input_limit: float) -> float:

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ncodec.layers import GDN
-from ncodec.layers.subpixel import subpixel_kernel
+from ncodec.layers.subpixel import is_subpixel_deconv, subpixel_kernel
 from ncodec.layers.winograd import (
     EXACT_LIMIT,
     SCALE,
@@ -64,12 +64,13 @@ class FixedDeconv:
         output_bits: int | None,
         input_limit: float = ACTIVATION_LIMIT,
     ) -> None:
+        if not is_subpixel_deconv(layer):
+            raise TypeError(f"fixed-point synthesis expects 5x5 stride-2 deconvs, not {layer}")
         self.winograd = 4 * layer.out_channels >= WINOGRAD_MIN_OUTPUTS
         if self.winograd:  # (4 * out, in, 3, 3): one output channel per (phase, channel)
             self.kernel = subpixel_kernel(layer).double()
             self.bias = layer.bias.detach().double().repeat(4)
         else:  # (in, out, 5, 5)
-            subpixel_kernel(layer)  # checks the geometry
             self.kernel = layer.weight.detach().double()
             self.bias = layer.bias.detach().double()
         self.input_bits, self.output_bits = input_bits, output_bits
@@ -141,6 +142,9 @@ class FixedInverseGDN:
         peak = gamma.abs().amax(dim=1)
         exponent = torch.frexp(torch.where(peak > 0, peak, torch.ones_like(peak)))[1]
         shift = (GAMMA_BITS - exponent.double()).view(-1, 1)
+        # Rows with tiny gamma must not push beta's integer past float64's exact range.
+        beta_exponent = torch.frexp(beta.abs() + 1.0)[1].double().view(-1, 1)
+        shift = torch.minimum(shift, 52 - 2 * bits - beta_exponent)
         shift = shift - torch.remainder(shift, 2)
         self.gamma = torch.round(gamma * 2.0**shift)
         self.beta = torch.round(beta.view(-1, 1) * 2.0 ** (shift + 2 * bits))
