@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--qualities", default="15,50,85")
     parser.add_argument("--tile", type=int, default=256, help="analysis tile side in pixels")
     parser.add_argument("--every", type=int, default=1, help="every N-th image")
+    parser.add_argument("--offset", type=int, default=0, help="starting with this one")
     parser.add_argument("--out", type=Path, default=Path("fixed_point_and_tiling_kodak.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -53,7 +54,7 @@ def main() -> None:
     whole_tiling = hyperprior_codec.ANALYSIS_TILING
     small_tiling = Tiling(tile=args.tile // 16, halo=whole_tiling.halo, down=16)
     rows = []
-    for path in find_images(args.data)[:: args.every]:
+    for path in find_images(args.data)[args.offset :: args.every]:
         rgb = load_rgb(path)
         for quality in (int(q) for q in args.qualities.split(",")):
             whole = api.compress_image(rgb, args.model, quality)
