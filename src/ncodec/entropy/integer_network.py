@@ -65,8 +65,9 @@ class IntegerLayer:
         self.weight = fixed_point(layer.weight.detach(), self.shift)
         self.bias = fixed_point(layer.bias.detach(), self.shift + ACTIVATION_BITS)
         self.transformed: torch.Tensor | None = None
-        plain_3x3 = not self.transposed and layer.kernel_size == (3, 3) and layer.stride == (1, 1)
-        if is_subpixel_deconv(layer) or (plain_3x3 and layer.padding == (1, 1)):
+        geometry = (layer.kernel_size, layer.stride, layer.padding, layer.dilation, layer.groups)
+        plain_3x3 = not self.transposed and geometry == ((3, 3), (1, 1), (1, 1), (1, 1), 1)
+        if is_subpixel_deconv(layer) or plain_3x3:
             kernel = subpixel_weight(self.weight) if self.transposed else self.weight
             self.transformed = winograd_kernel(kernel)
             self.unit_bound = output_bound(self.transformed, 1.0)
