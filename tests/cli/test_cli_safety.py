@@ -196,6 +196,9 @@ def test_ctrl_c_while_compressing_leaves_nothing(tmp_path, photo, delay, monkeyp
     _, err = process.communicate(timeout=300)
     if process.returncode == 0:  # finished before the signal (a fast machine): nothing to check
         return
+    if process.returncode == -signal.SIGINT:  # the signal came while the finished run shut down
+        assert api.decode((tmp_path / "out.ncz").read_bytes()).header.width == 2 * photo.shape[1]
+        return
     assert process.returncode == 130
     assert err == b"ncodec: interrupted\n"
     assert leftovers(tmp_path, {"in.png"}) == []
