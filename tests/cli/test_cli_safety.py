@@ -174,11 +174,23 @@ def test_ctrl_c_during_startup_imports_is_one_line(tmp_path, delay):
     process = subprocess.Popen(
         [*NCODEC, "info", "-"], stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path
     )
+    _wait_until_sigint_is_caught(process.pid)  # no program can handle it before that point
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130
     assert err == b"ncodec: interrupted\n"
+
+
+def _wait_until_sigint_is_caught(pid: int, timeout: float = 60.0) -> None:
+    """Poll the process's caught-signal mask (Linux /proc) until SIGINT has a handler."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("SigCgt:") and int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)):
+                return
+        time.sleep(0.005)
+    raise AssertionError("the process never installed a SIGINT handler")
 
 
 @pytest.mark.parametrize("delay", [3.0, 6.0, 9.0])
