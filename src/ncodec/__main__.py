@@ -26,7 +26,12 @@ def main() -> None:
     interrupts.install()
     from ncodec.cli import main as cli
 
-    cli(prog_name="ncodec")
+    try:
+        cli(prog_name="ncodec")
+    finally:
+        # The command is over (its files are complete): a Ctrl-C while the interpreter shuts
+        # down changes nothing, instead of killing it with a signal status.
+        interrupts.ignore()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,11 @@ def install() -> None:
     signal.signal(signal.SIGINT, _on_interrupt)
 
 
+def ignore() -> None:
+    """Ignore Ctrl-C from now on (the work is done; only shutting down remains)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     """Raise inside a running command; exit at once anywhere else."""
     if _raising:
