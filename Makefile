@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_IMAGE ?= demo-out/astronaut.png
 
-.PHONY: venv demo test lint bench clean wheel-test browser-deps test-multiprocess
+.PHONY: venv demo test lint bench clean wheel-test fuzz browser-deps test-multiprocess
 
 venv: $(STAMP)
 
@@ -38,6 +38,14 @@ browser-deps:
 # Build the wheel, install it into a throw-away venv (offline) and run it there.
 wheel-test: venv
 	PY=$(PY) bash tests/wheel/check_wheel.sh
+
+# Fuzzing campaign (atheris): the container parser, then the full decoder, then both corpora
+# minimized into fuzz/corpus (fuzz/README.md). Logs, crashes and grown corpora go to FUZZ_OUT.
+FUZZ_OUT ?= /tmp/ncodec-fuzz
+FUZZ_CONTAINER_RUNS ?= 1000000
+FUZZ_DECODER_SECONDS ?= 3600
+fuzz: venv
+	PY=$(PY) bash fuzz/campaign.sh $(FUZZ_OUT) $(FUZZ_CONTAINER_RUNS) $(FUZZ_DECODER_SECONDS)
 
 lint: venv
 	$(PY) -m ruff check src tests bench scripts
