@@ -1,0 +1,107 @@
+"""Train an HCLT on a digit set with mini-batch EM, checkpointing every epoch (resumable).
+
+    OMP_NUM_THREADS=1 .venv/bin/python scripts/train_circuit.py \
+        --data ../shared/data/mnist/mnist_5k_uint8.npz --hidden 16 --epochs 40 \
+        --run /work/runs/pc/mnist-k16 [--resume] [--val 500]
+
+Writes RUN/checkpoint.pt (floats, tree, epoch, RNG, history) and RUN/history.json.
+`--val N` holds out the last N training images to measure overfitting (never the test set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ncodec.circuits.digits import load_digits
+from ncodec.circuits.em import EmSettings, bits_per_dimension, em_step
+from ncodec.circuits.hclt import Hclt
+from ncodec.circuits.structure import chow_liu_tree
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--hidden", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--step-start", type=float, default=0.5)
+    parser.add_argument("--step-end", type=float, default=0.05)
+    parser.add_argument("--leaf-pseudocount", type=float, default=0.01)
+    parser.add_argument("--edge-pseudocount", type=float, default=0.1)
+    parser.add_argument("--val", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--run", required=True, type=Path)
+    parser.add_argument("--resume", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    images = load_digits(args.data)
+    height, width = images.shape[1:]
+    flat = torch.from_numpy(images.reshape(len(images), -1).astype(np.int64))
+    train, val = (flat[: -args.val], flat[-args.val :]) if args.val else (flat, None)
+    args.run.mkdir(parents=True, exist_ok=True)
+    ckpt = args.run / "checkpoint.pt"
+    model = Hclt(height * width, args.hidden, height, width)
+    generator = torch.Generator().manual_seed(args.seed)
+    if args.resume and ckpt.exists():
+        state = torch.load(ckpt)
+        model.parent.copy_(state["parent"])
+        for name in ("root", "edges", "leaves"):
+            getattr(model, name).copy_(state[name])
+        generator.set_state(state["rng"])
+        epoch, history, seconds = state["epoch"], state["history"], state["seconds"]
+        print(f"resumed at epoch {epoch}")
+    else:
+        start = time.perf_counter()
+        model.set_tree(chow_liu_tree(train.numpy().astype(np.uint8)))
+        model.randomize(generator)
+        epoch, history, seconds = 0, [], time.perf_counter() - start
+    while epoch < args.epochs:
+        start = time.perf_counter()
+        fraction = epoch / max(args.epochs - 1, 1)
+        step = args.step_end + 0.5 * (args.step_start - args.step_end) * (
+            1 + math.cos(math.pi * fraction)
+        )
+        settings = EmSettings(step, args.leaf_pseudocount, args.edge_pseudocount)
+        order = torch.randperm(len(train), generator=generator)
+        lls = [
+            em_step(model, train[order[b : b + args.batch]], settings)
+            for b in range(0, len(train), args.batch)
+        ]
+        seconds += time.perf_counter() - start
+        epoch += 1
+        row = {
+            "epoch": epoch,
+            "step": step,
+            "train_bpd": -float(np.mean(lls)) / (len(model.parent) * math.log(2)),
+            "seconds": seconds,
+        }
+        if val is not None:
+            row["val_bpd"] = bits_per_dimension(model, val)
+        history.append(row)
+        print(json.dumps(row), flush=True)
+        state = {
+            "parent": model.parent,
+            "root": model.root,
+            "edges": model.edges,
+            "leaves": model.leaves,
+            "rng": generator.get_state(),
+            "epoch": epoch,
+            "history": history,
+            "seconds": seconds,
+            "args": vars(args) | {"run": str(args.run)},
+        }
+        tmp = ckpt.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(ckpt)
+        (args.run / "history.json").write_text(json.dumps(history, indent=1))
+
+
+if __name__ == "__main__":
+    main()
