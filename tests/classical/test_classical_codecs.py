@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from ncodec.classical import CLASSICAL_CODECS, classical_codec
+from ncodec.classical import CLASSICAL_CODECS, LOSSLESS_CODECS, classical_codec
 from ncodec.errors import InputError
 from ncodec.metrics import psnr
 
@@ -20,10 +20,32 @@ LIBRARIES = {
     "avif": "libavif",
     "jpegxl": "libjxl",
 }
+LOSSLESS = {"png": "libpng", "webp-lossless": "libwebp", "jpegxl-lossless": "libjxl"}
 
 
-def test_the_registry_holds_the_five_formats_in_harness_order():
+def test_the_registries_hold_the_lossy_formats_in_harness_order_and_the_lossless_ones():
     assert list(CLASSICAL_CODECS) == list(LIBRARIES)
+    assert list(LOSSLESS_CODECS) == list(LOSSLESS)
+    assert not any(c.lossless for c in CLASSICAL_CODECS.values())
+    assert all(c.lossless for c in LOSSLESS_CODECS.values())
+
+
+@pytest.mark.parametrize("name", list(LOSSLESS))
+@pytest.mark.parametrize("image", [PHOTO, np.ascontiguousarray(PHOTO[:, :, 1])])
+def test_lossless_codecs_give_back_the_exact_pixels(name, image):
+    codec = classical_codec(name)
+    rgb = image if codec.gray_input or image.ndim == 3 else np.repeat(image[..., None], 3, 2)
+    decoded = codec.decode(codec.encode(rgb, codec.quality_range[1]), threads=1)
+    np.testing.assert_array_equal(decoded, rgb)
+    assert codec.version.startswith(LOSSLESS[name] + " ")
+
+
+def test_lossless_effort_settings_reach_the_library():
+    webp, jxl = classical_codec("webp-lossless"), classical_codec("jpegxl-lossless")
+    assert webp.encode(PHOTO, 100, method=6) != webp.encode(PHOTO, 100, method=0)
+    assert jxl.encode(PHOTO, 100, effort=9) != jxl.encode(PHOTO, 100, effort=1)
+    png = classical_codec("png")
+    assert len(png.encode(PHOTO, 9)) < len(png.encode(PHOTO, 0))
 
 
 @pytest.mark.parametrize("name", list(LIBRARIES))

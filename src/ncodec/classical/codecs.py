@@ -19,7 +19,8 @@ from ncodec.errors import InputError
 
 @dataclass(frozen=True)
 class ClassicalCodec:
-    """A classical lossy format; `encode` gives the bytes of a complete file."""
+    """A classical format (lossy, or lossless where `lossless`); `encode` gives the bytes of a
+    complete file."""
 
     name: str
     library: str
@@ -40,6 +41,8 @@ class ClassicalCodec:
     """Whether the encoder and the decoder take a thread count."""
     gray_input: bool = True
     """False: HxW gray images must be replicated to RGB before `encode`."""
+    lossless: bool = False
+    """True: decoding gives back the exact pixels; quality is an effort level, not a fidelity."""
 
     @property
     def version(self) -> str:
@@ -129,13 +132,57 @@ CLASSICAL_CODECS: dict[str, ClassicalCodec] = {
         ),
     )
 }
-"""The classical codecs by name, in the order the harness lists them."""
+"""The classical lossy codecs by name, in the order the harness lists them."""
+
+LOSSLESS_CODECS: dict[str, ClassicalCodec] = {
+    codec.name: codec
+    for codec in (
+        ClassicalCodec(  # lossless; the zlib level is the only knob (filters: libpng's choice)
+            "png",
+            "libpng",
+            (0.0, 9.0),
+            "zlib compression level 0..9 (lossless)",
+            imagecodecs.png_encode,
+            imagecodecs.png_decode,
+            imagecodecs.png_version,
+            threaded=(False, False),
+            lossless=True,
+        ),
+        ClassicalCodec(  # VP8L; level 0..100 is encoder effort, method 0..6 (default 4)
+            "webp-lossless",
+            "libwebp",
+            (0.0, 100.0),
+            "libwebp lossless effort 0..100",
+            imagecodecs.webp_encode,
+            imagecodecs.webp_decode,
+            imagecodecs.webp_version,
+            settings=("method",),
+            fixed={"lossless": True},
+            threaded=(True, False),
+            gray_input=False,
+            lossless=True,
+        ),
+        ClassicalCodec(  # modular mode; the level is ignored, effort 1..10 (default 7) matters
+            "jpegxl-lossless",
+            "libjxl",
+            (100.0, 100.0),
+            "lossless (the level is ignored; choose effort 1..10)",
+            imagecodecs.jpegxl_encode,
+            imagecodecs.jpegxl_decode,
+            imagecodecs.jpegxl_version,
+            settings=("effort",),
+            fixed={"lossless": True},
+            lossless=True,
+        ),
+    )
+}
+"""The classical lossless codecs by name (anchors for learned lossless coding)."""
 
 
 def classical_codec(name: str) -> ClassicalCodec:
     """The registered codec called `name`; an unknown name is a one-line InputError."""
     try:
-        return CLASSICAL_CODECS[name]
+        return CLASSICAL_CODECS[name] if name in CLASSICAL_CODECS else LOSSLESS_CODECS[name]
     except KeyError:
-        known = ", ".join(CLASSICAL_CODECS)
+        known = ", ".join([*CLASSICAL_CODECS, *LOSSLESS_CODECS])
         raise InputError(f"unknown classical codec {name!r} (known: {known})") from None
