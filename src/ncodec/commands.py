@@ -82,6 +82,13 @@ STDIO = "-"
     default=None,
     help="Point clouds: quantization step in millimetres (instead of --quality).",
 )
+@click.option(
+    "--intensity",
+    default=None,
+    metavar="lossless|STEP",
+    help="Point clouds: code the intensity too, exactly ('lossless') or quantized to STEP "
+    "(in the intensity's unit).",
+)
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists (never IN).")
 def compress_command(
     input_path: str,
@@ -93,6 +100,7 @@ def compress_command(
     refine_precision: str | None,
     device: str | None,
     step_mm: float | None,
+    intensity: str | None,
     force: bool,
 ) -> None:
     """Compress an image ('-': standard input) or a point cloud (.bin, .ply, .pcd) into a .ncz
@@ -106,11 +114,15 @@ def compress_command(
     frozen = api.load_model(model)
     api.check_effort(steps, frozen)
     options = encoder_options(
-        frozen, refine_precision=refine_precision, device=device, step_mm=step_mm
+        frozen,
+        refine_precision=refine_precision,
+        device=device,
+        step_mm=step_mm,
+        intensity=intensity,
     )
     _check_output(input_path, output, force, check_output_path)
     if frozen.kind == PayloadKind.POINT_CLOUD:
-        points = load_points(input_path)
+        points = load_points(input_path, intensity is not None)
         data = api.compress(points, model, q, steps, options)
         _write_output(output, data, force)
         header, _ = read_ncz(data)

@@ -67,11 +67,13 @@ def encoder_progress(frozen: FrozenCodec, options: dict[str, Any]) -> Iterator[N
         options.pop("progress", None)
 
 
-def load_points(input_path: str) -> Any:
-    """The points of a point-cloud file (standard input is for images only)."""
+def load_points(input_path: str, with_intensity: bool = False) -> Any:
+    """The points of a point-cloud file (standard input is for images only): the (N, 3)
+    coordinates, or the whole PointCloud when its intensities are to be coded."""
     if input_path == "-":
         raise InputError("point clouds are read from files (.bin, .ply, .pcd), not standard input")
-    return read_points(input_path).xyz
+    cloud = read_points(input_path)
+    return cloud if with_intensity else cloud.xyz
 
 
 def points_summary(label: str, size: int, points: int, header_points: int) -> str:

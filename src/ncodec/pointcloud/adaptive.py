@@ -21,6 +21,20 @@ _FACES = np.flatnonzero(np.abs(OFFSETS).sum(axis=1) == 1)
 _FACE_WEIGHTS = 1 << np.arange(6)
 
 
+def tables_from_counts(counts: np.ndarray, offset: int) -> CdfTables:
+    """Integer CDF tables (PRECISION bits) proportional to non-negative counts (T, K), the last
+    column being the escape: every symbol gets at least 1, what the floors leave goes to the
+    most counted one. In-range values are offset .. offset + K - 2."""
+    free = (1 << PRECISION) - counts.shape[1]
+    scaled = 1 + (counts * free) // counts.sum(axis=1, keepdims=True)
+    top = np.argmax(counts, axis=1)
+    scaled[np.arange(len(counts)), top] += (1 << PRECISION) - scaled.sum(axis=1)
+    cdf = np.zeros((len(counts), counts.shape[1] + 1), dtype=np.int64)
+    cdf[:, 1:] = np.cumsum(scaled, axis=1)
+    lengths = np.full(len(counts), counts.shape[1])
+    return CdfTables(cdf, lengths, np.full(len(counts), offset, dtype=np.int64), PRECISION)
+
+
 class AdaptiveContexts:
     """Stateful per-context counts; one instance codes one cloud."""
 
@@ -37,17 +51,9 @@ class AdaptiveContexts:
     def _tables(self, contexts: np.ndarray) -> tuple[np.ndarray, CdfTables]:
         """Integer tables of the used contexts (255 symbols + an unused escape) and indexes."""
         used, index = np.unique(contexts, return_inverse=True)
-        counts = self.counts[used]
-        free = (1 << PRECISION) - 1 - SYMBOLS
-        scaled = 1 + (counts * free) // counts.sum(axis=1, keepdims=True)
-        top = np.argmax(counts, axis=1)
-        scaled[np.arange(len(used)), top] += (1 << PRECISION) - 1 - scaled.sum(axis=1)
-        cdf = np.zeros((len(used), SYMBOLS + 2), dtype=np.int64)
-        cdf[:, 1:-1] = np.cumsum(scaled, axis=1)
-        cdf[:, -1] = 1 << PRECISION
-        lengths = np.full(len(used), SYMBOLS + 1)
-        tables = CdfTables(cdf, lengths, np.zeros(len(used), dtype=np.int64), PRECISION)
-        return index.reshape(-1), tables
+        counts = np.zeros((len(used), SYMBOLS + 1), dtype=np.int64)
+        counts[:, :SYMBOLS] = self.counts[used]
+        return index.reshape(-1), tables_from_counts(counts, 0)
 
     def write(self, writer: DecodeOrderWriter, features: np.ndarray, symbols: np.ndarray) -> None:
         """Queue a group's symbols (occupancy - 1) under the current tables, then adapt."""

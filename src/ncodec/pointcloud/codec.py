@@ -1,15 +1,19 @@
 """The `lidar-octree` architecture: point cloud geometry as an octree with learned contexts.
 
 `compress(points, quality, effort, options)`: options `step_mm` (quantization step in
-millimetres; without it the quality picks one, see `quality_to_step`) and `contexts`
-(`learned`, the default, or `adaptive`, the non-learned ablation). The single stream holds the
-octree's occupancy bytes; `decompress` returns the (N, 3) float32 cell positions (duplicates
-removed, N = the header's point count).
+millimetres; without it the quality picks one, see `quality_to_step`), `contexts` (`learned`,
+the default, or `adaptive`, the non-learned ablation) and `intensity` (`"lossless"` or a step
+in the intensity's unit; the input must then be a PointCloud with intensities). The first
+stream holds the octree's occupancy bytes, the second (with intensity) the points' intensity
+levels (`ncodec.pointcloud.intensity`; step, base and level count in the header's extra
+`intensity`). `decompress` returns the (N, 3) float32 cell positions (duplicates removed,
+N = the header's point count), or a PointCloud of those positions and their intensities.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,7 +23,7 @@ from ncodec.errors import FormatError, InputError
 from ncodec.format import NczHeader, PayloadKind, PointCloudInfo
 from ncodec.models.protocol import Architecture, Encoded, FrozenCodec
 from ncodec.models.registry import register_architecture
-from ncodec.pointcloud import geometry, octree
+from ncodec.pointcloud import geometry, intensity, morton, octree
 from ncodec.pointcloud.adaptive import AdaptiveContexts
 from ncodec.pointcloud.context import FEATURE_MAX, FEATURES
 from ncodec.pointcloud.files import PointCloud, check_points
@@ -47,7 +51,7 @@ class FrozenLidarCodec(FrozenCodec):
         self.network = network
 
     def effort_options(self) -> tuple[str, ...]:
-        return ("step_mm", "contexts")
+        return ("step_mm", "contexts", "intensity")
 
     def _contexts(self, kind: str) -> Any:
         return LearnedContexts(self.network) if kind == "learned" else AdaptiveContexts()
@@ -67,17 +71,24 @@ class FrozenLidarCodec(FrozenCodec):
         depth = depth_for(cells)
         tree, leaves = octree.build(cells, depth)
         sensor = geometry.sensor_cell(origin, step)
-        stream = geometry.encode(tree, step, sensor, self._contexts(kind))
+        streams = [geometry.encode(tree, step, sensor, self._contexts(kind))]
         info = PointCloudInfo(
             point_count=len(leaves),
             bbox_min=tuple(float(v) for v in origin),
             bbox_max=tuple(float(v) for v in xyz.max(axis=0)),
             step_mm=step,
         )
-        return Encoded([stream], info, {"depth": depth, "contexts": kind})
+        extra: dict[str, Any] = {"depth": depth, "contexts": kind}
+        if options.get("intensity") is not None:
+            stream, extra["intensity"] = _encode_intensity(
+                data, cells, len(leaves), options["intensity"]
+            )
+            streams.append(stream)
+            info = replace(info, intensity=True)
+        return Encoded(streams, info, extra)
 
-    def decompress(self, streams: Sequence[bytes], header: NczHeader) -> np.ndarray:
-        """The decoded points (N, 3) float32."""
+    def decompress(self, streams: Sequence[bytes], header: NczHeader) -> np.ndarray | PointCloud:
+        """The decoded points (N, 3) float32, or a PointCloud if the file has intensities."""
         info = header.payload
         if not isinstance(info, PointCloudInfo):
             raise FormatError("not a point-cloud file")
@@ -87,8 +98,10 @@ class FrozenLidarCodec(FrozenCodec):
             raise FormatError(f"invalid header: octree depth {depth!r}")
         if kind not in CONTEXT_KINDS:
             raise FormatError(f"invalid header: unknown contexts {kind!r}")
-        if len(streams) != 1:
-            raise FormatError(f"point-cloud file has {len(streams)} streams, expected 1")
+        quantization = intensity.check_header(extra.get("intensity")) if info.intensity else None
+        expected = 2 if info.intensity else 1
+        if len(streams) != expected:
+            raise FormatError(f"point-cloud file has {len(streams)} streams, expected {expected}")
         origin = np.array(info.bbox_min, dtype=np.float64)
         sensor = geometry.sensor_cell(origin, info.step_mm)
         cells = geometry.decode(streams[0], depth, info.step_mm, sensor, self._contexts(kind))
@@ -96,7 +109,26 @@ class FrozenLidarCodec(FrozenCodec):
             raise FormatError(
                 f"corrupt geometry: {len(cells)} points decoded, header says {info.point_count}"
             )
-        return dequantize(cells, origin, info.step_mm)
+        points = dequantize(cells, origin, info.step_mm)
+        if not info.intensity:
+            return points
+        step, base, level_count = quantization
+        levels = intensity.decode(streams[1], len(cells), level_count)
+        return PointCloud(points, intensity.decoded_values(levels, base, step))
+
+
+def _encode_intensity(
+    data: Any, cells: np.ndarray, count: int, setting: object
+) -> tuple[bytes, dict[str, Any]]:
+    """The intensity stream of the cells' points and its header fields (step, base, levels)."""
+    values = data.intensity if isinstance(data, PointCloud) else None
+    if values is None:
+        raise InputError("intensity coding needs a point cloud with intensities (.bin, .ply)")
+    step = intensity.choose_step(values, intensity.parse_setting(setting))
+    levels, base, level_count = intensity.quantize(values, step)
+    cell = np.unique(morton.encode(cells), return_inverse=True)[1].reshape(-1)
+    stream = intensity.encode(intensity.per_cell(levels, cell, count), level_count)
+    return stream, {"step": step, "base": base, "levels": level_count}
 
 
 @register_architecture
