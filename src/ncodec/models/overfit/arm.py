@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from ncodec.errors import FormatError
 from ncodec.models.overfit.config import OverfitConfig
 from ncodec.models.overfit.fixed_point import ARM_HIDDEN, LATENT, half, rescale_
-from ncodec.models.overfit.geometry import PASSES, first_layer, gather_context, phase_view
+from ncodec.models.overfit.geometry import PASSES, gather_context, phase_view
 from ncodec.models.overfit.laplace import laplace_bits
 from ncodec.models.overfit.parameters import layer_specs
 
@@ -44,14 +44,16 @@ def rate_bits(
         coarse = grids[g + 1] if g + 1 < len(grids) else None
         for p in range(PASSES):
             bias = params[f"arm.b1.{p}"] + params["arm.grid_bias"][:, g]
-            pre.append(first_layer(grid, coarse, params[f"arm.w1.{p}"], bias, p))
+            context = gather_context(grid, coarse, p)
+            pre.append(torch.baddbmm(bias[:, None, :], context, params[f"arm.w1.{p}"]))
             targets.append(phase_view(grid, p).reshape(batch, -1))
-    hidden = F.hardtanh(torch.cat(pre, dim=2), 0.0, top)
-    weight = params["arm.w2"].transpose(1, 2)
-    hidden = F.hardtanh(torch.baddbmm(params["arm.b2"][..., None], weight, hidden), 0.0, top)
-    out = torch.baddbmm(params["arm.b3"][..., None], params["arm.w3"].transpose(1, 2), hidden)
-    mean = out[:, 0].clamp(-MEAN_LIMIT, MEAN_LIMIT)
-    log2_scale = out[:, 1].clamp(config.log2_scale_min, config.log2_scale_max)
+    # Latents along rows, features along columns: (B, N, C) @ (B, C, O) for every layer.
+    hidden = F.hardtanh(torch.cat(pre, dim=1), 0.0, top)
+    hidden = torch.baddbmm(params["arm.b2"][:, None, :], hidden, params["arm.w2"])
+    hidden = F.hardtanh(hidden, 0.0, top)
+    out = torch.baddbmm(params["arm.b3"][:, None, :], hidden, params["arm.w3"])
+    mean = out[..., 0].clamp(-MEAN_LIMIT, MEAN_LIMIT)
+    log2_scale = out[..., 1].clamp(config.log2_scale_min, config.log2_scale_max)
     return laplace_bits(torch.cat(targets, dim=1), mean, log2_scale).sum(dim=1)
 
 

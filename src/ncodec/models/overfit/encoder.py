@@ -23,6 +23,7 @@ from ncodec.models.overfit.arm import IntegerArm
 from ncodec.models.overfit.config import OverfitConfig
 from ncodec.models.overfit.decoder import IntegerDecoder
 from ncodec.models.overfit.fixed_point import LATENT
+from ncodec.models.overfit.heap import retained_heap
 from ncodec.models.overfit.network import OverfitNet
 from ncodec.models.overfit.quantize import StepOffsets, quantize_params
 from ncodec.models.overfit.quantizers import noisy_softround, straight_through_round
@@ -226,7 +227,7 @@ def encode_batch(
     start = time.perf_counter()
     generator = torch.Generator().manual_seed(recipe.seed)
     net = OverfitNet(config, tuple(images.shape[-2:]), images.shape[0], generator).to(device)
-    with torch.enable_grad():
+    with torch.enable_grad(), retained_heap():
         train(net, images.to(device), sizes, lambdas, recipe, progress)
     seconds = time.perf_counter() - start
     params = net.params()

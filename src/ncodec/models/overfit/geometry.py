@@ -53,48 +53,6 @@ def phase_view(grid: torch.Tensor, pass_index: int) -> torch.Tensor:
     return grid[:, py::2, px::2]
 
 
-def kernel_positions(pass_index: int) -> list[int]:
-    """Positions (row-major in a 3x3 kernel) of the same-grid neighbours of a pass."""
-    return [(dy + 1) * 3 + dx + 1 for dy, dx in SAME_GRID_OFFSETS[pass_index]]
-
-
-def first_layer(
-    grid: torch.Tensor,
-    coarse: torch.Tensor | None,
-    weight: torch.Tensor,
-    bias: torch.Tensor,
-    pass_index: int,
-) -> torch.Tensor:
-    """A linear layer over the context of every latent of one pass, as two 3x3 convolutions.
-
-    grid (B, h, w), coarse (B, h / 2, w / 2) or None, per-image weight (B, C, O) with rows in
-    context order and bias (B, O) -> (B, O, h' * w'). The same-grid part is a stride-2
-    convolution whose kernel is zero where a neighbour is not decoded yet; the coarse part is a
-    convolution of the coarser grid, whose outputs sit at the parents of the pass's latents.
-    Equal to `gather_context(...) @ weight + bias`, with far fewer operations.
-    """
-    batch, h, w = grid.shape
-    outputs = weight.shape[2]
-    rows, cols = phase_shape((h, w), pass_index)
-    py, px = PHASES[pass_index]
-    same = len(SAME_GRID_OFFSETS[pass_index])
-    flat_bias = bias.reshape(-1)
-    if same:
-        kernel = weight.new_zeros(batch, outputs, 9)
-        kernel[:, :, kernel_positions(pass_index)] = weight[:, :same].transpose(1, 2)
-        padded = F.pad(grid, (1, 2, 1, 2))[None, :, py:, px:]  # >= 3 rows and columns
-        out = F.conv2d(padded, kernel.view(-1, 1, 3, 3), flat_bias, stride=2, groups=batch)
-        out = out[:, :, :rows, :cols]
-        flat_bias = None
-    if coarse is not None:
-        kernel = weight[:, same:].transpose(1, 2).reshape(-1, 1, 3, 3)
-        part = F.conv2d(F.pad(coarse, (1, 1, 1, 1))[None], kernel, flat_bias, groups=batch)
-        out = part if flat_bias is not None or not same else out + part
-    elif not same:
-        out = bias.reshape(1, -1, 1, 1).repeat(1, 1, rows, cols)
-    return out.reshape(batch, outputs, rows * cols)
-
-
 def gather_context(
     grid: torch.Tensor, coarse: torch.Tensor | None, pass_index: int
 ) -> torch.Tensor:

@@ -15,11 +15,7 @@ from ncodec.models.overfit.fixed_point import LATENT
 from ncodec.models.overfit.geometry import grid_shapes
 from ncodec.models.overfit.parameters import initial_parameters, synthesis_layers
 from ncodec.models.overfit.synthesis import synthesize
-from ncodec.models.overfit.upsampling import (
-    transposed_kernels,
-    upsample2x_transposed,
-    upsample_grids,
-)
+from ncodec.models.overfit.upsampling import upsample2x_transposed, upsample_grids
 
 Quantizer = Callable[[torch.Tensor], torch.Tensor]
 
@@ -35,8 +31,8 @@ def decode_float(
     """(B, 3, H, W) reconstruction of (B, h_i, w_i) latent grids with float parameters."""
     # No clamp to the upsampled range here: latents are within +-255 and the kernel's overshoot
     # almost never leaves +-256, so the integer decoder's clamp is not worth its cost in training.
-    kernels = transposed_kernels(params["up.taps"])
-    stack = upsample_grids(grids, lambda t: upsample2x_transposed(t, kernels))
+    taps = params["up.taps"]
+    stack = upsample_grids(grids, lambda t: upsample2x_transposed(t, taps))
     return synthesize(stack, synthesis_layers(config), params)
 
 

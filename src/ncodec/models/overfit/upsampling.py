@@ -50,20 +50,31 @@ def upsample2x(x: torch.Tensor, taps: tuple[float, ...], post: Post) -> torch.Te
     return _upsample_axis(_upsample_axis(x, taps, post, 2), taps, post, 3)
 
 
+def tap_line(taps: torch.Tensor) -> torch.Tensor:
+    """(B, 4) taps -> (B, 8): the symmetric 8-tap kernel q3 q2 q1 q0 q0 q1 q2 q3."""
+    q0, q1, q2, q3 = taps.unbind(-1)
+    return torch.stack([q3, q2, q1, q0, q0, q1, q2, q3], dim=-1)
+
+
 def transposed_kernels(taps: torch.Tensor) -> torch.Tensor:
     """(B, 4) taps -> (B, 8, 8): the separable kernel as one 2-D kernel (outer product)."""
-    q0, q1, q2, q3 = taps.unbind(-1)
-    line = torch.stack([q3, q2, q1, q0, q0, q1, q2, q3], dim=-1)
+    line = tap_line(taps)
     return line[:, :, None] * line[:, None, :]
 
 
-def upsample2x_transposed(x: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
-    """`upsample2x` without rounding for B images with their own kernels (B, 8, 8), in one
-    transposed convolution (training)."""
+def upsample2x_transposed(x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
+    """`upsample2x` without rounding for B images (B, C, h, w) with their own taps (B, 4), as
+    two 1-D stride-2 transposed convolutions (training; autograd through both).
+
+    Separable: 16 instead of 64 MACs per output sample, and PyTorch's backward of a 1-D
+    depthwise kernel is much cheaper than that of an 8x8 one.
+    """
     batch, channels, h, w = x.shape
+    line = tap_line(taps)[:, None].expand(batch, channels, 8).reshape(-1, 1, 8)
     padded = F.pad(x.reshape(1, batch * channels, h, w), (2, 2, 2, 2), mode="replicate")
-    weight = kernels[:, None].expand(batch, channels, 8, 8).reshape(-1, 1, 8, 8)
-    out = F.conv_transpose2d(padded, weight, stride=2, padding=7, groups=batch * channels)
+    groups = batch * channels
+    rows = F.conv_transpose2d(padded, line[..., None], stride=(2, 1), padding=(7, 0), groups=groups)
+    out = F.conv_transpose2d(rows, line[:, :, None], stride=(1, 2), padding=(0, 7), groups=groups)
     return out.view(batch, channels, 2 * h, 2 * w)
 
 
