@@ -60,6 +60,8 @@ def _install_fake_api(monkeypatch: pytest.MonkeyPatch, ladder=(20, 60), fail_at=
     class FakeFrozen:
         """What the adapter asks of a frozen codec: its effort range and encoder options."""
 
+        slow_encoder = False
+
         def max_effort(self) -> int:
             return api.MAX_REFINE_STEPS
 

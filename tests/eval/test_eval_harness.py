@@ -228,3 +228,27 @@ def test_report_only_measures_nothing_and_keeps_stored_versions(
     assert result.codecs[0].version == "ncodec 0.1.0 (fake, weights aaaa)"
     with pytest.raises(InputError, match="contradict"):
         run(image_dir, out, codecs=["ncodec"], report_only=True, fresh=True)
+
+
+def test_a_slow_encoder_is_encoded_once_while_decoding_keeps_its_repeats():
+    import numpy as np
+
+    from ncodec.eval.codec import Codec
+
+    calls = {"encode": 0, "decode": 0}
+    image = np.zeros((8, 8, 3), dtype=np.uint8)
+
+    def encode(rgb, quality):
+        calls["encode"] += 1
+        return b"x"
+
+    def decode(data):
+        calls["decode"] += 1
+        return image
+
+    for once, encodes in ((False, 3), (True, 1)):
+        calls.update(encode=0, decode=0)
+        codec = Codec("fake", encode, decode, (1,), (1, 1), "0", encode_once=once)
+        record = harness.measure_point(codec, image, 1, TimingSettings(warmup=1, repeats=2))
+        assert calls == {"encode": encodes, "decode": 3}
+        assert (record["encode_warmup"], record["encode_repeats"]) == ((0, 1) if once else (1, 2))

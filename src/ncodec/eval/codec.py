@@ -24,6 +24,8 @@ class Codec:
     version: str
     settings: dict[str, object] = field(default_factory=dict)
     quality_meaning: str = ""
+    encode_once: bool = False
+    """Encoding is an optimization (minutes): time one untimed-warm-up-free encode only."""
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ class EvalRun:
 
 def measure_point(codec: Codec, image: np.ndarray, quality: float, timing: TimingSettings) -> dict:
     """Encode and decode one image at one quality; the rate is the real encoded size."""
-    encoded = timed(lambda: codec.encode(image, quality), timing.warmup, timing.repeats)
+    encode_runs = (0, 1) if codec.encode_once else (timing.warmup, timing.repeats)
+    encoded = timed(lambda: codec.encode(image, quality), *encode_runs)
     data = encoded.result
     decoded = timed(lambda: codec.decode(data), timing.warmup, timing.repeats, measure_peak=True)
     recon = decoded.result
@@ -74,6 +75,8 @@ def measure_point(codec: Codec, image: np.ndarray, quality: float, timing: Timin
         "decoding_cpu_s": decoded.cpu_s,
         "decode_peak_mem_bytes": decoded.peak_bytes,
         **asdict(timing),
+        "encode_warmup": encode_runs[0],
+        "encode_repeats": encode_runs[1],
     }
 
 

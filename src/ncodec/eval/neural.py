@@ -87,4 +87,5 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
             "refine_precision": precision,
         },
         quality_meaning="ncodec quality 1..100",
+        encode_once=frozen.slow_encoder or effort > 0,
     )

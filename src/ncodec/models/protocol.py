@@ -40,6 +40,8 @@ class FrozenCodec(ABC):
     kind: ClassVar[PayloadKind]
     weights_hash: str = ""
     """Fingerprint of the weights bytes this codec was built from (set by `ncodec.zoo`)."""
+    slow_encoder: ClassVar[bool] = False
+    """True when every encode is an optimization (minutes): benchmarks then encode once."""
 
     @abstractmethod
     def compress(

@@ -46,6 +46,7 @@ class FrozenOverfit(FrozenImageCodec):
     """One stream per image: the per-image decoder's parameters, then its latent grids."""
 
     stream_count = 1
+    slow_encoder = True
 
     def __init__(self, module: nn.Module, arrays: Mapping[str, np.ndarray]) -> None:
         super().__init__(module, arrays)
