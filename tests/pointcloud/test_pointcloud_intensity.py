@@ -12,7 +12,7 @@ from ncodec import api
 from ncodec.cli import main
 from ncodec.errors import FormatError, InputError
 from ncodec.format import NczHeader, read_ncz, write_ncz
-from ncodec.pointcloud import intensity
+from ncodec.pointcloud import intensity, morton
 from ncodec.pointcloud.files import PointCloud, read_points, write_bin
 from ncodec.pointcloud.quantize import quantize
 
@@ -161,3 +161,23 @@ def test_cli_intensity_flag(tiny_lidar, tmp_path):
     assert np.array_equal(np.sort(back.intensity), np.sort(cloud.intensity))
     result = CliRunner().invoke(main, [*args, "--intensity", "-1", "--force"])
     assert result.exit_code != 0 and "positive step" in result.output
+
+
+@pytest.mark.parametrize("order", intensity.ORDERS)
+def test_both_point_orders_round_trip(order, monkeypatch):
+    cloud = scan(seed=5)
+    origin = cloud.xyz.min(axis=0).astype(np.float64)
+    cells = np.unique(quantize(cloud.xyz, origin, 20.0), axis=0)
+    cells = cells[np.argsort(morton.encode(cells))]
+    sensor = np.rint(-origin / 0.02).astype(np.int64)
+    q = np.random.default_rng(0).integers(0, 100, len(cells))
+    monkeypatch.setattr(intensity, "ORDERS", (order,))
+    data, name = intensity.encode_best(q, 100, cells, sensor)
+    assert name == order
+    assert np.array_equal(intensity.decode_ordered(data, 100, cells, sensor, order), q)
+    permutation = intensity.point_order(order, cells, sensor)
+    if order == "ring":  # a permutation that follows the rings' elevation
+        assert sorted(permutation.tolist()) == list(range(len(cells)))
+        d = cells[permutation] - sensor
+        slope = d[:, 2] / np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
+        assert np.all(np.diff(np.floor(slope * intensity.RING_BINS)) >= 0)

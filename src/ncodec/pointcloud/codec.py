@@ -81,7 +81,7 @@ class FrozenLidarCodec(FrozenCodec):
         extra: dict[str, Any] = {"depth": depth, "contexts": kind}
         if options.get("intensity") is not None:
             stream, extra["intensity"] = _encode_intensity(
-                data, cells, len(leaves), options["intensity"]
+                data, cells, leaves, sensor, options["intensity"]
             )
             streams.append(stream)
             info = replace(info, intensity=True)
@@ -112,23 +112,25 @@ class FrozenLidarCodec(FrozenCodec):
         points = dequantize(cells, origin, info.step_mm)
         if not info.intensity:
             return points
-        step, base, level_count = quantization
-        levels = intensity.decode(streams[1], len(cells), level_count)
+        step, base, level_count, order = quantization
+        levels = intensity.decode_ordered(streams[1], level_count, cells, sensor, order)
         return PointCloud(points, intensity.decoded_values(levels, base, step))
 
 
 def _encode_intensity(
-    data: Any, cells: np.ndarray, count: int, setting: object
+    data: Any, cells: np.ndarray, leaves: np.ndarray, sensor: np.ndarray, setting: object
 ) -> tuple[bytes, dict[str, Any]]:
-    """The intensity stream of the cells' points and its header fields (step, base, levels)."""
+    """The intensity stream of the points (`cells`: theirs, `leaves`: the decoded cells) and
+    its header fields (step, base, levels, order)."""
     values = data.intensity if isinstance(data, PointCloud) else None
     if values is None:
         raise InputError("intensity coding needs a point cloud with intensities (.bin, .ply)")
     step = intensity.choose_step(values, intensity.parse_setting(setting))
     levels, base, level_count = intensity.quantize(values, step)
     cell = np.unique(morton.encode(cells), return_inverse=True)[1].reshape(-1)
-    stream = intensity.encode(intensity.per_cell(levels, cell, count), level_count)
-    return stream, {"step": step, "base": base, "levels": level_count}
+    per_cell = intensity.per_cell(levels, cell, len(leaves))
+    stream, order = intensity.encode_best(per_cell, level_count, leaves, sensor)
+    return stream, {"step": step, "base": base, "levels": level_count, "order": order}
 
 
 @register_architecture

@@ -5,15 +5,19 @@ value is float32((q + base) * step), so with a step the values are exact multipl
 ("lossless", found by `choose_step`) the round trip is bit-exact. Points that share a geometry
 cell get the rounded mean of their q (`per_cell`).
 
-Coding (`encode`/`decode`) follows the decoded points' Morton order, which keeps neighbours in
-space close in the list, as a hierarchical interpolation: first every 64th point (each as the
-difference to the previous one of them), then for s = 32, 16, ..., 1 the points at odd
-multiples of s, each predicted as the mean of the already decoded points s before and s after
-it. The residual is coded under one of 64 adaptive contexts (how far apart the two neighbours
-are, 8 classes, times the predicted level, 8 classes): integer counts over residuals
--RANGE..RANGE plus an escape (larger residuals, Elias-gamma coded by `AnsStack`), starting flat
-and adapted after every chunk of CHUNK points, so a chunk's tables depend only on what was
-decoded before it. No Python loop per point; everything is integer arithmetic.
+Coding (`encode`/`decode`) follows one of two orders of the decoded points (`point_order`):
+their Morton order, which keeps neighbours in space close in the list, or a ring order that
+approximates a spinning LiDAR's scan lines (points sorted by elevation slope in bins of 1/256,
+then by azimuth), where neighbours in the list are consecutive returns of one laser; the encoder
+keeps the shorter stream (`encode_best`). Along the order, it is a hierarchical interpolation:
+first every 64th point (each as the difference to the previous one of them), then for
+s = 32, 16, ..., 1 the points at odd multiples of s, each predicted as the mean of the already
+decoded points s before and s after it. The residual is coded under one of 64 adaptive contexts
+(how far apart the two neighbours are, 8 classes, times the predicted level, 8 classes): integer
+counts over residuals -RANGE..RANGE plus an escape (larger residuals, Elias-gamma coded by
+`AnsStack`), starting flat and adapted after every chunk of CHUNK points, so a chunk's tables
+depend only on what was decoded before it. No Python loop per point; the order's keys use only
+IEEE operations that are exact or correctly rounded (+, *, /, sqrt), the rest is integers.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ CHUNK = 4096
 INCREMENT = 8
 SPREAD_EDGES = np.array([0, 1, 2, 4, 8, 16, 32])
 LEVEL_CLASSES = 8
+ORDERS = ("morton", "ring")
+RING_BINS = 256
+RING_SLOPE_LIMIT = 4.0
 CONTEXTS = (len(SPREAD_EDGES) + 1) * LEVEL_CLASSES + 1
 """The interpolation contexts and one for the first points (every STRIDE-th)."""
 
@@ -98,16 +105,66 @@ def per_cell(q: np.ndarray, cell: np.ndarray, cells: int) -> np.ndarray:
     return (2 * total + count) // (2 * count)
 
 
-def check_header(fields: object) -> tuple[float, int, int]:
-    """(step, base, levels) of a file's `intensity` header field; FormatError if malformed."""
-    ok = isinstance(fields, dict) and set(fields) == {"step", "base", "levels"}
-    step, base, levels = (fields.get(k) for k in ("step", "base", "levels")) if ok else (0, 0, 0)
+def check_header(fields: object) -> tuple[float, int, int, str]:
+    """(step, base, levels, order) of a file's `intensity` header field; FormatError if bad."""
+    keys = ("step", "base", "levels", "order")
+    ok = isinstance(fields, dict) and set(fields) == set(keys) and fields["order"] in ORDERS
+    step, base, levels, order = (fields[k] for k in keys) if ok else (0, 0, 0, "")
     integers = all(isinstance(v, int) and not isinstance(v, bool) for v in (base, levels))
     if not (ok and integers and isinstance(step, float) and math.isfinite(step) and step > 0):
         raise FormatError(f"invalid header: intensity quantization {fields!r}")
     if not (abs(base) < 2**40 and 1 <= levels <= MAX_LEVELS):
         raise FormatError(f"invalid header: intensity quantization {fields!r}")
-    return step, base, levels
+    return step, base, levels, order
+
+
+def _pseudo_azimuth(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A monotone stand-in for the azimuth in [0, 4) (the 'diamond angle'): one division, so
+    IEEE arithmetic gives the same value on every machine (atan2 would not)."""
+    total = np.abs(x) + np.abs(y)
+    total[total == 0] = 1.0
+    upper = np.where(x >= 0, y / total, 1 - x / total)
+    lower = np.where(x < 0, 2 - y / total, 3 + x / total)
+    return np.where(y >= 0, upper, lower)
+
+
+def point_order(name: str, cells: np.ndarray, sensor: np.ndarray) -> np.ndarray | None:
+    """The permutation of the decoded cells (Morton order) that the levels are coded in; None
+    for Morton order itself. Only exact IEEE operations (+, *, /, sqrt, floor) on integers."""
+    if name == "morton":
+        return None
+    d = (cells - sensor[None, :]).astype(np.float64)
+    planar = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
+    slope = d[:, 2] / np.where(planar == 0, 1.0, planar)
+    ring = np.floor(np.clip(slope, -RING_SLOPE_LIMIT, RING_SLOPE_LIMIT) * RING_BINS)
+    return np.lexsort((_pseudo_azimuth(d[:, 0], d[:, 1]), ring))
+
+
+def encode_best(
+    q: np.ndarray, levels: int, cells: np.ndarray, sensor: np.ndarray
+) -> tuple[bytes, str]:
+    """The shortest stream of the levels (of the cells, Morton order) over ORDERS, and its order."""
+    best: tuple[bytes, str] | None = None
+    for name in ORDERS:
+        order = point_order(name, cells, sensor)
+        data = encode(q if order is None else q[order], levels)
+        if best is None or len(data) < len(best[0]):
+            best = (data, name)
+    assert best is not None
+    return best
+
+
+def decode_ordered(
+    data: bytes, levels: int, cells: np.ndarray, sensor: np.ndarray, name: str
+) -> np.ndarray:
+    """The levels of the cells (Morton order) from a stream of `encode_best`."""
+    order = point_order(name, cells, sensor)
+    coded = decode(data, len(cells), levels)
+    if order is None:
+        return coded
+    q = np.empty_like(coded)
+    q[order] = coded
+    return q
 
 
 def _plan(count: int) -> list[np.ndarray]:
