@@ -12,11 +12,12 @@ bench/lidar_eval.py):
   levels as a one-channel uint8 attribute minus its buffer without (checked to decode to the
   same levels);
 - zlib (level 9) and lzma (preset 9, extreme) of the levels we code (one per geometry cell,
-  decoded Morton order, uint8 or uint16), and their zeroth-order entropy (an estimate).
+  decoded Morton order, uint8 or uint16), lzma also in our ring order, and the levels'
+  zeroth-order entropy (an estimate).
 
 Bits are per input point (Draco keeps duplicates, we keep one per cell) and, for ours, also per
 coded point. Times: CPU seconds of one thread for the intensity coder alone (encode, decode).
-Records are appended to intensity_records.jsonl (a rerun skips scans already there);
+Records are appended to intensity_records.jsonl (a rerun skips what is already there);
 intensity.md and intensity.json are rewritten from all records.
 """
 
@@ -36,6 +37,7 @@ from ncodec import api
 from ncodec.format import read_ncz
 from ncodec.pointcloud import (
     codec,  # noqa: F401  (registers lidar-octree)
+    geometry,
     intensity,
     morton,
 )
@@ -66,22 +68,32 @@ def draco_intensity_bits(xyz: np.ndarray, levels: np.ndarray, bits: int) -> floa
     return 8 * (len(data) - len(plain)) / len(xyz)
 
 
-def coded_levels(cloud: PointCloud, step_mm: float, step: float) -> tuple[np.ndarray, int]:
-    """The per-cell levels in decoded (Morton) order, as lidar-octree codes them, and levels."""
+def coded_levels(
+    cloud: PointCloud, step_mm: float, step: float
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """The per-cell levels in decoded (Morton) order as lidar-octree codes them, the level
+    count, the cells and the sensor's cell."""
     levels, _, count = intensity.quantize(cloud.intensity, step)
-    cells = quantize(cloud.xyz, cloud.xyz.min(axis=0).astype(np.float64), step_mm)
-    codes, cell = np.unique(morton.encode(cells), return_inverse=True)
-    return intensity.per_cell(levels, cell.reshape(-1), len(codes)), count
+    origin = cloud.xyz.min(axis=0).astype(np.float64)
+    codes, cell = np.unique(
+        morton.encode(quantize(cloud.xyz, origin, step_mm)), return_inverse=True
+    )
+    per_cell = intensity.per_cell(levels, cell.reshape(-1), len(codes))
+    return per_cell, count, morton.decode(codes), geometry.sensor_cell(origin, step_mm)
 
 
-def baselines(levels: np.ndarray, count: int, points: int) -> dict[str, float]:
-    """zlib, lzma and zeroth-order entropy of the levels, bits per input point."""
-    raw = levels.astype(np.uint8 if count <= 256 else np.uint16).tobytes()
+def baselines(levels: np.ndarray, count: int, points: int, ring: np.ndarray) -> dict[str, float]:
+    """zlib, lzma (Morton and ring order) and zeroth-order entropy of the levels, bits per
+    input point."""
+    dtype = np.uint8 if count <= 256 else np.uint16
+    raw, ring_raw = levels.astype(dtype).tobytes(), levels[ring].astype(dtype).tobytes()
     p = np.bincount(levels) / len(levels)
     p = p[p > 0]
+    xz = lambda data: 8 * len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)) / points  # noqa: E731
     return {
         "zlib_bpp": 8 * len(zlib.compress(raw, 9)) / points,
-        "lzma_bpp": 8 * len(lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME)) / points,
+        "lzma_bpp": xz(raw),
+        "lzma_ring_bpp": xz(ring_raw),
         "entropy_bpp": float(-(p * np.log2(p)).sum()) * len(levels) / points,
     }
 
@@ -97,23 +109,25 @@ def rms_error(cloud: PointCloud, decoded: PointCloud, step_mm: float) -> float:
     return float(np.sqrt(np.mean(diff**2)))
 
 
-def run_scan(path: Path, dataset: str, model: str, log) -> None:
-    """Every geometry step of one scan, appended to the log."""
+def run_scan(path: Path, dataset: str, model: str, done: set, log) -> None:
+    """Every geometry step of one scan not yet in the log, appended to it."""
     cloud = read_points(path)
     n = len(cloud)
     extent = float((cloud.xyz.max(axis=0) - cloud.xyz.min(axis=0)).max())
     step = intensity.choose_step(cloud.intensity, intensity.LOSSLESS)
     for bits in BITS:
+        if (dataset, path.name, bits) in done:
+            continue
         step_mm = 1000.0 * extent / (2**bits - 1)
         options = {"step_mm": step_mm}
         plain = len(api.compress(cloud, model, options=options))
         data = api.compress(cloud, model, options={**options, "intensity": "lossless"})
         decoded = api.decode(data).data
-        levels, count = coded_levels(cloud, step_mm, step)
+        levels, count, cells, sensor = coded_levels(cloud, step_mm, step)
         t0 = time.process_time()
-        stream = intensity.encode(levels, count)
+        stream, order = intensity.encode_best(levels, count, cells, sensor)
         t1 = time.process_time()
-        intensity.decode(stream, len(levels), count)
+        intensity.decode_ordered(stream, count, cells, sensor, order)
         t2 = time.process_time()
         if stream != read_ncz(data)[1][1]:
             raise AssertionError("the intensity stream differs from the file's")
@@ -123,7 +137,8 @@ def run_scan(path: Path, dataset: str, model: str, log) -> None:
             "ours_bpp": 8 * (len(data) - plain) / n,
             "ours_bits_per_coded_point": 8 * (len(data) - plain) / len(levels),
             "draco_bpp": draco_intensity_bits(cloud.xyz, levels_of(cloud, step), bits),
-            **baselines(levels, count, n), "encode_s": t1 - t0, "decode_s": t2 - t1,
+            **baselines(levels, count, n, intensity.point_order("ring", cells, sensor)),
+            "order": order, "encode_s": t1 - t0, "decode_s": t2 - t1,
             "rms_error_lossless": rms_error(cloud, decoded, step_mm),
         }  # fmt: skip
         for factor in LOSSY:
@@ -168,14 +183,16 @@ def markdown(summary: dict) -> str:
         lines += [f"### {dataset} ({entry['scans']} scans), bits per input point", ""]
         lines += [
             "| geometry bits | step mm | ours lossless | per coded point | Draco | zlib | lzma "
-            "| H0 (estimate) | ours step×2 (RMS) | ours step×4 (RMS) | enc / dec s |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| lzma, ring order | H0 (estimate) | ours step×2 (RMS) | ours step×4 (RMS) "
+            "| enc / dec s |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for p in entry["curve"]:
             lines.append(
                 f"| {p['bits']} | {p['step_mm']:.1f} | **{p['ours_bpp']:.3f}** | "
                 f"{p['ours_bits_per_coded_point']:.3f} | {p['draco_bpp']:.3f} | "
-                f"{p['zlib_bpp']:.3f} | {p['lzma_bpp']:.3f} | {p['entropy_bpp']:.3f} | "
+                f"{p['zlib_bpp']:.3f} | {p['lzma_bpp']:.3f} | {p['lzma_ring_bpp']:.3f} | "
+                f"{p['entropy_bpp']:.3f} | "
                 f"{p['ours_bpp_step_x2']:.3f} ({p['rms_error_step_x2']:.4g}) | "
                 f"{p['ours_bpp_step_x4']:.3f} ({p['rms_error_step_x4']:.4g}) | "
                 f"{p['encode_s']:.3f} / {p['decode_s']:.3f} |"
@@ -197,13 +214,13 @@ def main() -> None:
     path = args.out / "intensity_records.jsonl"
     done = set()
     if path.exists():
-        done = {(r["set"], r["scan"]) for r in map(json.loads, path.read_text().splitlines())}
+        records = map(json.loads, path.read_text().splitlines())
+        done = {(r["set"], r["scan"], r["bits"]) for r in records}
     with path.open("a") as log:
         for dataset in args.sets:
             folder, pattern = SETS[dataset]
             for scan in sorted((DATA / folder).glob(pattern))[: args.limit]:
-                if (dataset, scan.name) not in done:
-                    run_scan(scan, dataset, args.model, log)
+                run_scan(scan, dataset, args.model, done, log)
     records = [json.loads(line) for line in path.read_text().splitlines()]
     summary = summarize(records)
     (args.out / "intensity.json").write_text(json.dumps(summary, indent=1) + "\n")

@@ -4,6 +4,12 @@
     python scripts/train_lidar.py train  --out /work/runs/pointcloud/run1 --steps 30000 [--resume]
     python scripts/train_lidar.py export --out /work/runs/pointcloud/run1
 
+Fine-tuning the shipped model on a fresh draw of examples (other steps per scan, other nodes):
+
+    python scripts/train_lidar.py data  --out RUN --shift 1
+    python scripts/train_lidar.py train --out RUN --init weights/lidar-octree.safetensors \
+        --steps 12000 --lr 5e-4
+
 Training scans: kitti_object's non-test frames and the even frames of kitti_seq1; validation
 (checkpoint monitoring only): three odd kitti_seq1 frames. The KITTI test_ frames and PandaSet
 are never read here. Every scan is quantized at four steps of a log-spaced grid (5-300 mm), so
@@ -22,8 +28,8 @@ import torch
 
 from ncodec.pointcloud import codec  # noqa: F401  (registers lidar-octree)
 from ncodec.pointcloud.training import OccupancyTask, build_examples, mean_bits
-from ncodec.train.trainer import LoopSettings, Trainer
-from ncodec.zoo import save_model
+from ncodec.train.trainer import LoopSettings, Trainer, TrainState
+from ncodec.zoo import load_model_weights, save_model
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "lidar"
 STEP_GRID = (5.0, 7.0, 10.0, 14.0, 20.0, 28.0, 40.0, 56.0, 80.0, 113.0, 160.0, 226.0, 300.0)
@@ -51,8 +57,8 @@ def make_data(args: argparse.Namespace) -> None:
     scans = training_scans(args.data)
     features, symbols = [], []
     for i, scan in enumerate(scans):
-        steps = [STEP_GRID[(i + 3 * k) % len(STEP_GRID)] for k in range(4)]
-        f, s = build_examples([scan], steps, keep=args.keep, seed=i)
+        steps = [STEP_GRID[(i + args.shift + 3 * k) % len(STEP_GRID)] for k in range(4)]
+        f, s = build_examples([scan], steps, keep=args.keep, seed=i + 1000 * args.shift)
         features.append(f)
         symbols.append(s)
         print(f"{scan.name}: steps {steps}, {len(s)} examples", flush=True)
@@ -85,7 +91,11 @@ def train(args: argparse.Namespace) -> None:
         return {"val_bits": mean_bits(model, val_features, val_symbols)}
 
     trainer = Trainer(task, settings, config, validate)
-    trainer.run(trainer.start(args.resume))
+
+    def warm_start(state: TrainState) -> None:
+        state.model.load_state_dict(load_model_weights(args.init))
+
+    trainer.run(trainer.start(args.resume, warm_start if args.init else None))
 
 
 def export(args: argparse.Namespace) -> None:
@@ -139,6 +149,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2048)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--init", type=Path, default=None, help="warm start from a weights file")
+    parser.add_argument("--shift", type=int, default=0, help="other steps and nodes per scan")
     args = parser.parse_args()
     {"data": make_data, "train": train, "export": export}[args.command](args)
 
