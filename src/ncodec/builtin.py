@@ -6,7 +6,7 @@ module before it resolves an architecture name, so adding a built-in architectur
 plus one line here.
 """
 
-import ncodec.circuits.codec  # noqa: F401  (hclt: probabilistic circuits for digits)
+import ncodec.circuits.codec  # hclt: probabilistic circuits for digits
 import ncodec.models
 import ncodec.models.overfit
 import ncodec.pointcloud.codec  # noqa: F401  (lidar-octree)

@@ -29,9 +29,13 @@ from ncodec.kind_commands import (
     encoder_options,
     encoder_progress,
     load_points,
+    load_tensor_input,
     point_file_bytes,
     points_summary,
+    tensor_file_bytes,
+    tensor_summary,
     writes_points,
+    writes_tensor,
 )
 from ncodec.metrics import psnr
 from ncodec.zoo import installed_models
@@ -129,6 +133,12 @@ def compress_command(
         summary = points_summary(_label(output), len(data), len(points), header.payload.point_count)
         click.echo(summary, err=output == STDIO)
         return
+    if frozen.kind == PayloadKind.INTEGER_TENSOR:
+        data = api.compress(load_tensor_input(input_path, _read_stdin), model, q, steps, options)
+        _write_output(output, data, force)
+        shape = read_ncz(data)[0].payload.shape
+        click.echo(tensor_summary(_label(output), len(data), shape), err=output == STDIO)
+        return
     if input_path == STDIO:
         image = load_image_bytes(_read_stdin(), "<stdin>")
     else:
@@ -169,10 +179,18 @@ def decompress_command(input_path: str, output: str, max_pixels: int, force: boo
     """Decompress a .ncz file ('-': standard input) into a lossless image file, or a point
     cloud into a .ply or .bin file."""
     points = writes_points(output)
+    plain = points or writes_tensor(output)
     _check_output(
-        input_path, output, force, check_output_path if points else check_image_output_path
+        input_path, output, force, check_output_path if plain else check_image_output_path
     )
     decoded = api.decode(_read_ncz_input(input_path), max_pixels)
+    if writes_tensor(output) or decoded.header.kind == PayloadKind.INTEGER_TENSOR:
+        _write_output(output, tensor_file_bytes(decoded, output), force)
+        shape = decoded.header.payload.shape
+        click.echo(
+            f"{_label(output)}: {shape} uint8 (model {decoded.header.model})", err=output == STDIO
+        )
+        return
     if points or decoded.header.kind == PayloadKind.POINT_CLOUD:
         write_file_atomic(output, point_file_bytes(decoded, output), force)
         click.echo(f"{output}: {len(decoded.data)} points (model {decoded.header.model})")

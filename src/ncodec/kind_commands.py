@@ -4,15 +4,20 @@ is named here)."""
 
 from __future__ import annotations
 
+import io
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
+from ncodec.circuits.digits import load_digits
 from ncodec.errors import InputError
 from ncodec.format import PayloadKind
+from ncodec.io import encode_image, load_image, load_image_bytes
 from ncodec.models import FrozenCodec
 from ncodec.pointcloud.files import OUTPUT_SUFFIXES, SUFFIXES, cloud_bytes, read_points
 
@@ -89,3 +94,47 @@ def point_file_bytes(decoded: Any, output: str) -> bytes:
     if decoded.header.kind != PayloadKind.POINT_CLOUD:
         raise InputError(f"{output}: a point-cloud output needs a point-cloud file")
     return cloud_bytes(decoded.data, Path(output).suffix)
+
+
+TENSOR_SUFFIXES = (".npz", ".gz", ".idx", "-ubyte")
+"""Names of files of many digits (npz array `x`, idx, gzipped idx): read as N x H x W."""
+
+
+def writes_tensor(output: str) -> bool:
+    """Whether an output name asks for a batch of digits (.npz, array `x`)."""
+    return output.lower().endswith(".npz")
+
+
+def load_tensor_input(input_path: str, stdin: Any) -> Any:
+    """What an integer-tensor model codes: N x H x W digits from an npz/idx file, else one
+    image (a file, or standard input read by `stdin()`)."""
+    if input_path == "-":
+        return load_image_bytes(stdin(), "<stdin>")
+    if input_path.lower().endswith(TENSOR_SUFFIXES):
+        return load_digits(input_path)
+    return load_image(input_path)
+
+
+def tensor_summary(label: str, size: int, shape: tuple[int, ...]) -> str:
+    """One line about a written integer-tensor file."""
+    count = 1 if len(shape) == 2 else shape[0]
+    pixels = math.prod(shape)
+    return (
+        f"{label}: {size} bytes, {8 * size / pixels:.4f} bits per pixel, lossless "
+        f"({count} image{'s' if count > 1 else ''} of {shape[-1]}x{shape[-2]})"
+    )
+
+
+def tensor_file_bytes(decoded: Any, output: str) -> bytes:
+    """The bytes of the output file for decoded digits: .npz (array `x`) or one gray image."""
+    if decoded.header.kind != PayloadKind.INTEGER_TENSOR:
+        raise InputError(f"{output}: an .npz output needs a file of digits")
+    array = np.asarray(decoded.data)
+    if writes_tensor(output):
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, x=array if array.ndim == 3 else array[np.newaxis])
+        return buffer.getvalue()
+    if array.ndim != 2:
+        raise InputError(f"{output}: the file holds {array.shape[0]} images; write them to .npz")
+    suffix = Path(output).suffix if output != "-" else ".png"
+    return encode_image(np.repeat(array[:, :, np.newaxis], 3, axis=2), "L", suffix or ".png")
