@@ -2,10 +2,9 @@
 
 Upsampling and synthesis run on integer-valued float32 tensors whose sums stay below 2**24
 (see `fixed_point`), so BLAS and convolution results are exact; the entropy model is
-`arm.IntegerArm`. For speed the synthesis runs on bands of rows (with a 2-row halo for its two
-3x3 layers, so the result equals a whole-image pass) and rescales in place, which keeps its
-activations in cache. Any float32 setting that could round (reduced-precision matmul, NNPACK)
-is switched off while decoding.
+`arm.IntegerArm`. For speed the 1x1 synthesis layers run on bands of pixels through buffers
+that stay in cache, and every rescaling is in place. Any float32 setting that could round
+(reduced-precision matmul, NNPACK) is switched off while decoding.
 """
 
 from __future__ import annotations
@@ -19,14 +18,17 @@ import torch.nn.functional as F
 from ncodec.models.overfit.arm import IntegerArm, accumulator_bias
 from ncodec.models.overfit.config import OverfitConfig
 from ncodec.models.overfit.fixed_point import RGB, UPSAMPLED, half, rescale_
-from ncodec.models.overfit.parameters import layer_specs, source_formats, synthesis_layers
+from ncodec.models.overfit.parameters import (
+    SynthesisLayer,
+    layer_specs,
+    source_formats,
+    synthesis_layers,
+)
 from ncodec.models.overfit.quantize import QuantizedParams
 from ncodec.models.overfit.upsampling import upsample2x, upsample_grids
 
-BAND_ROWS = 16
-"""Rows of output per synthesis band."""
-HALO = 2
-"""Extra rows above and below a band: one per 3x3 layer."""
+BAND_PIXELS = 4096
+"""Pixels per band of the 1x1 synthesis layers (their activations then stay in cache)."""
 
 
 @contextmanager
@@ -74,35 +76,51 @@ class IntegerDecoder:
         step = lambda t: upsample2x(t, self.taps, self._upsample_post)  # noqa: E731
         return upsample_grids(scaled, step)[0]
 
-    def _synthesize_band(self, x: torch.Tensor) -> torch.Tensor:
-        """(C, R, W) input rows -> (3, R, W) RGB integers (rows near a cut edge are wrong)."""
-        for layer, weight, bias, shift in zip(
-            self.layers, self.weights, self.biases, self.shifts, strict=True
-        ):
-            channels, rows, cols = x.shape
-            if layer.kernel == 1:
-                flat = x.reshape(channels, rows * cols)
-                y = torch.addmm(bias[:, None], weight, flat).view(-1, rows, cols)
-            else:
-                padded = F.pad(x[None], (1, 1, 1, 1), mode="replicate")
-                y = F.conv2d(padded, weight, bias)[0]
-            rescale_(y, shift)
-            if layer.residual:
-                y.add_(x)
-            y.clamp_(0.0 if layer.relu else -layer.target.limit, layer.target.limit)
-            x = y
-        return x
+    def _pointwise_layers(self) -> list[tuple[SynthesisLayer, torch.Tensor, torch.Tensor, int]]:
+        """The leading 1x1 layers (weight, bias, shift); the rest are 3x3 residual layers."""
+        layers = zip(self.layers, self.weights, self.biases, self.shifts, strict=True)
+        return [entry for entry in layers if entry[0].kernel == 1]
+
+    @staticmethod
+    def _finish(
+        y: torch.Tensor, layer: SynthesisLayer, shift: int, residual: torch.Tensor | None = None
+    ) -> None:
+        """In place: rescale an accumulator to the layer's target format (plus the residual
+        input), then clamp it."""
+        rescale_(y, shift)
+        if residual is not None:
+            y.add_(residual)
+        y.clamp_(0.0 if layer.relu else -layer.target.limit, layer.target.limit)
 
     def synthesize(self, grids: list[torch.Tensor]) -> torch.Tensor:
         """(1, 3, H, W) reconstruction in [0, 1] units from integer grids (h_i, w_i), finest
-        first; values are exact multiples of 2**-10."""
+        first; values are exact multiples of 2**-10.
+
+        The 1x1 layers run on bands of BAND_PIXELS pixels through buffers that stay in cache;
+        the 3x3 layers (3 channels) then run on the whole image, which needs no halo.
+        """
         with exact_float32():
             stack = self.upsample(grids)
-            height = stack.shape[1]
-            out = stack.new_empty(3, height, stack.shape[2])
-            for top in range(0, height, BAND_ROWS):
-                bottom = min(top + BAND_ROWS, height)
-                start, stop = max(top - HALO, 0), min(bottom + HALO, height)
-                band = self._synthesize_band(stack[:, start:stop].contiguous())
-                out[:, top:bottom] = band[:, top - start : bottom - start]
-        return out[None].mul_(2.0**-RGB.frac)
+            channels, height, width = stack.shape
+            flat = stack.view(channels, height * width)
+            pointwise = self._pointwise_layers()
+            rgb = stack.new_empty(3, height * width)
+            buffers = [stack.new_empty(layer.cout, BAND_PIXELS) for layer, *_ in pointwise[:-1]]
+            for start in range(0, height * width, BAND_PIXELS):
+                stop = min(start + BAND_PIXELS, height * width)
+                x = flat[:, start:stop]
+                for i, (layer, weight, bias, shift) in enumerate(pointwise):
+                    y = rgb[:, start:stop] if i == len(buffers) else buffers[i][:, : stop - start]
+                    torch.addmm(bias[:, None], weight, x, out=y)
+                    self._finish(y, layer, shift)
+                    x = y
+            x = rgb.view(1, 3, height, width)
+            for layer, weight, bias, shift in zip(
+                self.layers, self.weights, self.biases, self.shifts, strict=True
+            ):
+                if layer.kernel == 1:
+                    continue
+                y = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), weight, bias)
+                self._finish(y, layer, shift, x if layer.residual else None)
+                x = y
+        return x.mul_(2.0**-RGB.frac)
