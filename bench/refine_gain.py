@@ -1,6 +1,7 @@
 """What encoder-side latent refinement buys: plain vs refined real files, same model, same decoder.
 
-For every image and quality, encodes once plainly and once with `--refine N` steps per search
+For every image and quality, encodes once plainly and once with N steps of the Adam refinement
+(`refine_method="adam"`; SGA, the default search, is measured by bench/sga_gain.py) per search
 precision (fp32, and bf16 unless --precisions says otherwise), decodes each with the unchanged
 decoder and records real bpp, PSNR and single-thread encode time. Reports BD-rate of each refined
 curve against plain over the images' mean curves. Writes docs/results/refine.json.
@@ -27,7 +28,8 @@ from ncodec.zoo import find_model
 
 def measure(rgb: np.ndarray, model: str, quality: int, steps: int, precision: str) -> dict:
     start = time.process_time()
-    data = api.compress_image(rgb, model, quality, steps, precision)
+    options = {"refine_method": "adam", "refine_precision": precision} if steps else {}
+    data = api.compress_image(rgb, model, quality, steps, options)
     encode_s = time.process_time() - start
     decoded = api.decompress_image(data)
     return {
@@ -47,7 +49,7 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--qualities", default="15,43,72")
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--every", type=int, default=4, help="Use every k-th image (sorted).")
+    parser.add_argument("--every", type=int, default=6, help="Use every k-th image (sorted).")
     parser.add_argument("--precisions", default="fp32,bf16", help="Refinement search precisions.")
     parser.add_argument("--out", type=Path, default=Path("docs/results/refine.json"))
     args = parser.parse_args()
@@ -55,7 +57,9 @@ def main() -> None:
     entry = find_model(args.model)
     qualities = [int(q) for q in args.qualities.split(",")]
     images = find_images(args.data)[:: args.every]
-    precisions = [api.check_refine_precision(v) for v in args.precisions.split(",")]
+    precisions = args.precisions.split(",")
+    if not set(precisions) <= set(api.REFINE_PRECISIONS):
+        parser.error(f"--precisions must be among {', '.join(api.REFINE_PRECISIONS)}")
     variants = {"plain": (0, "fp32")} | {
         ("refined" if v == "fp32" else f"refined_{v}"): (args.steps, v) for v in precisions
     }

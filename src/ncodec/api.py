@@ -31,6 +31,7 @@ from ncodec.format.container import NczHeader, read_ncz, write_ncz
 from ncodec.io.arrays import load_image_array
 from ncodec.models import FrozenCodec
 from ncodec.models.refine import MAX_REFINE_STEPS, REFINE_PRECISIONS
+from ncodec.models.sga import REFINE_METHODS
 from ncodec.zoo import DEFAULT_MODEL, find_model, installed_models, load_codec
 
 DEFAULT_QUALITY = 75
@@ -40,6 +41,7 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_QUALITY",
     "MAX_REFINE_STEPS",
+    "REFINE_METHODS",
     "REFINE_PRECISIONS",
     "Decoded",
     "check_quality",
@@ -121,8 +123,8 @@ def compress(
     images: a `LoadedImage`, whose mode is kept in the header, or an HxWx3 uint8 array).
 
     `effort` > 0 spends more encoder time for a better file (for the amortized image models:
-    latent refinement steps; the decoder is unchanged); `options` are the model's encoder
-    options (e.g. `{"refine_precision": "bf16"}`).
+    latent search steps, SGA by default; the decoder is unchanged); `options` are the model's
+    encoder options (e.g. `{"refine_precision": "bf16"}`, `{"refine_method": "adam"}`).
     """
     q = check_quality(quality)
     entry = find_model(model)

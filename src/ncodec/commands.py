@@ -61,7 +61,7 @@ STDIO = "-"
     type=int,
     default=None,
     help="Encoder effort: more encoder time for fewer bits at the same quality; decoding is "
-    "unchanged. For the amortized image models it is the number of latent refinement steps "
+    "unchanged. For the amortized image models it is the number of latent search steps "
     "(default 0; timings in docs/results).",
 )
 @click.option("--refine", type=int, default=None, help="Same as --effort (older name).")
@@ -71,6 +71,13 @@ STDIO = "-"
     default=None,
     help="Arithmetic of the refinement's synthesis pass (fp32 or bf16); the file decodes in "
     "float32 either way.",
+)
+@click.option(
+    "--refine-method",
+    type=click.Choice(api.REFINE_METHODS),
+    default=None,
+    help="Latent search of the amortized image models: sga (stochastic Gumbel annealing, the "
+    "default) or adam (the older noisy-rate refinement).",
 )
 @click.option(
     "--device",
@@ -102,6 +109,7 @@ def compress_command(
     effort: int | None,
     refine: int | None,
     refine_precision: str | None,
+    refine_method: str | None,
     device: str | None,
     step_mm: float | None,
     intensity: str | None,

@@ -1,5 +1,6 @@
-"""Encoder-side latent refinement: real files get cheaper in rate + lambda * distortion, decode as
-usual, and steps=0 changes nothing."""
+"""Encoder-side latent refinement with Adam (`refine_method="adam"`; SGA, the default search, is
+tested in test_sga.py): real files get cheaper in rate + lambda * distortion, decode as usual,
+and steps=0 changes nothing."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from ncodec.cli import main
 from ncodec.errors import InputError
 from ncodec.models import RateLevels
 from ncodec.zoo import find_model, load_codec
+
+ADAM = {"refine_method": "adam"}
 
 
 def real_loss(codec, rgb: np.ndarray, data: bytes, quality: int) -> float:
@@ -53,7 +56,7 @@ def test_zero_steps_writes_the_same_bytes(installed, photo):
 def test_refined_file_decodes_and_costs_less(installed, photo):
     codec = load_codec(find_model("tiny-hp"))
     plain = api.compress_image(photo, model="tiny-hp", quality=50)
-    refined = api.compress_image(photo, model="tiny-hp", quality=50, effort=25)
+    refined = api.compress_image(photo, model="tiny-hp", quality=50, effort=25, options=ADAM)
     assert refined != plain
     assert api.decompress_image(refined).shape == photo.shape
     assert real_loss(codec, photo, refined, 50) < real_loss(codec, photo, plain, 50)
@@ -65,7 +68,7 @@ def test_shipped_model_saves_at_least_one_percent_in_twenty_steps(installed):
     rgb = np.ascontiguousarray(astronaut()[0:256, 128:384])
     codec = load_codec(find_model("hyperprior-mse"))
     plain = api.compress_image(rgb, model="hyperprior-mse", quality=50)
-    refined = api.compress_image(rgb, model="hyperprior-mse", quality=50, effort=20)
+    refined = api.compress_image(rgb, model="hyperprior-mse", quality=50, effort=20, options=ADAM)
     before, after = real_loss(codec, rgb, plain, 50), real_loss(codec, rgb, refined, 50)
     assert after < 0.99 * before, (before, after)
 
@@ -74,7 +77,7 @@ def test_bf16_search_writes_a_valid_cheaper_file(installed, photo):
     codec = load_codec(find_model("tiny-hp"))
     plain = api.compress_image(photo, model="tiny-hp", quality=50)
     fast = api.compress_image(
-        photo, model="tiny-hp", quality=50, effort=25, options={"refine_precision": "bf16"}
+        photo, model="tiny-hp", quality=50, effort=25, options={**ADAM, "refine_precision": "bf16"}
     )
     assert api.decompress_image(fast).shape == photo.shape
     assert real_loss(codec, photo, fast, 50) < real_loss(codec, photo, plain, 50)
@@ -84,20 +87,18 @@ def test_bf16_search_writes_a_valid_cheaper_file(installed, photo):
 
 def test_trace_reports_the_objective_it_kept(installed, photo):
     codec = load_codec(find_model("tiny-hp"))
-    trace = codec.compress(photo, 50, 10).trace
+    trace = codec.compress(photo, 50, 10, ADAM).trace
     assert trace is not None and trace.steps == 10
     assert trace.loss_after <= trace.loss_before
     assert codec.compress(photo, 50, 0).trace is None
 
 
-def test_bad_step_counts_and_factorized_models_are_rejected(installed, photo):
+def test_bad_step_counts_and_adam_on_factorized_models_are_rejected(installed, photo):
     for steps in (-1, 1.5, True, api.MAX_REFINE_STEPS + 1):
         with pytest.raises(InputError, match="effort must be an integer from 0 to 10000"):
-            api.compress_image(photo, model="tiny-hp", effort=steps)
-    with pytest.raises(InputError, match="effort must be an integer from 0 to 0"):
-        api.compress_image(photo, model="tiny-fp", effort=3)
-    with pytest.raises(InputError, match="no encoder option 'refine_precision'"):
-        api.compress_image(photo, model="tiny-fp", options={"refine_precision": "bf16"})
+            api.compress_image(photo, model="tiny-hp", effort=steps, options=ADAM)
+    with pytest.raises(InputError, match="no encoder option 'refine_method'"):
+        api.compress_image(photo, model="tiny-fp", effort=3, options=ADAM)
 
 
 def test_cli_refine_flag(installed, photo, tmp_path):
@@ -105,6 +106,7 @@ def test_cli_refine_flag(installed, photo, tmp_path):
     Image.fromarray(photo).save(png)
     out = tmp_path / "photo.ncz"
     args = ["compress", str(png), "-o", str(out), "--model", "tiny-hp", "--refine", "5"]
+    args = [*args[:-2], "--refine-method", "adam", *args[-2:]]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 0

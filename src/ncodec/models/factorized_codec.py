@@ -24,7 +24,9 @@ from ncodec.models.image_codec import (
     tiled_pixels,
 )
 from ncodec.models.macs import count_macs
+from ncodec.models.refine import MAX_REFINE_STEPS
 from ncodec.models.registry import register_architecture
+from ncodec.models.sga import factorized_objective, search_settings, sga_search
 from ncodec.models.tiling import map_tiled
 from ncodec.models.transforms import ANALYSIS_TILING, SYNTHESIS_TILING
 
@@ -50,10 +52,24 @@ class FrozenFactorizedPrior(FrozenImageCodec):
     def _y_shape(self, padded: tuple[int, int]) -> tuple[int, ...]:
         return (1, self.y_gain.shape[1], padded[0] // Y_DOWNSAMPLING, padded[1] // Y_DOWNSAMPLING)
 
+    def max_effort(self) -> int:
+        """Effort = SGA steps of an encoder-side latent search (the decoder is unchanged)."""
+        return MAX_REFINE_STEPS
+
+    def effort_options(self) -> tuple[str, ...]:
+        return ("refine_precision",)
+
     def encode_padded(self, x: Tensor, q: int, size: Size, effort: int, options: Options) -> Coded:
+        _, bf16 = search_settings(options, ("sga",))
         y = map_tiled(self.module.g_a, x, ANALYSIS_TILING) * self.y_gain[q].view(1, -1, 1, 1)
+        trace = None
+        if effort:
+            inverse = self.y_inverse_gain[q].view(1, -1, 1, 1)
+            lmbda = self.rate_lambda(q + 1)
+            objective = factorized_objective(self.module, inverse, x, size, lmbda, bf16)
+            (y,), trace = sga_search(self.module, (y,), objective, effort)
         del x  # the caller keeps no reference: a large image's floats are freed here
-        return [FactorizedDensity.compress(y, self.y_tables)], None
+        return [FactorizedDensity.compress(y, self.y_tables)], trace
 
     def decode_padded(self, streams: list[bytes], padded: Size, q: int) -> Tensor:
         y = FactorizedDensity.decompress(streams[0], self.y_tables, self._y_shape(padded))

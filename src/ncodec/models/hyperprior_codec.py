@@ -23,7 +23,7 @@ from ncodec.entropy.integer_network import (
     fixed_point,
     scale_indexes,
 )
-from ncodec.errors import FormatError, InputError
+from ncodec.errors import FormatError
 from ncodec.format import NczHeader
 from ncodec.models.coding_arrays import float_array, gain_arrays, prefixed, tables_under
 from ncodec.models.fixed_synthesis import FixedPointSynthesis
@@ -37,14 +37,9 @@ from ncodec.models.image_codec import (
     tiled_pixels,
 )
 from ncodec.models.macs import count_macs
-from ncodec.models.refine import (
-    MAX_REFINE_STEPS,
-    REFINE_PRECISIONS,
-    GainedLatents,
-    LevelGains,
-    refine_latents,
-)
+from ncodec.models.refine import MAX_REFINE_STEPS, GainedLatents, LevelGains, refine_latents
 from ncodec.models.registry import register_architecture
+from ncodec.models.sga import REFINE_METHODS, hyperprior_objective, search_settings, sga_search
 from ncodec.models.tiling import map_tiled, run_tiled
 from ncodec.models.transforms import (
     ANALYSIS_TILING,
@@ -87,11 +82,12 @@ class FrozenHyperprior(FrozenImageCodec):
         return self._synthesis
 
     def max_effort(self) -> int:
-        """Effort = encoder-side latent refinement steps (the decoder is unchanged)."""
+        """Effort = encoder-side latent search steps (SGA, or Adam refinement if asked); the
+        decoder is unchanged."""
         return MAX_REFINE_STEPS
 
     def effort_options(self) -> tuple[str, ...]:
-        return ("refine_precision",)
+        return ("refine_precision", "refine_method")
 
     def _hyper_params(self, z_symbols: torch.Tensor, q: int) -> tuple[np.ndarray, torch.Tensor]:
         """Scale-table indexes and gained means (exact fixed-point values, float64) from z,
@@ -124,22 +120,23 @@ class FrozenHyperprior(FrozenImageCodec):
         )
 
     def encode_padded(self, x: Tensor, q: int, size: Size, effort: int, options: Options) -> Coded:
-        precision = options.get("refine_precision", "fp32")
-        if precision not in REFINE_PRECISIONS:
-            raise InputError(
-                f"refine precision must be one of {', '.join(REFINE_PRECISIONS)}, got {precision!r}"
-            )
+        method, bf16 = search_settings(options, REFINE_METHODS)
         model = self.module
         y = map_tiled(model.g_a, x, ANALYSIS_TILING)
         gains = self._level_gains(q)
         latents = GainedLatents(y * gains.y, model.h_a(y) * gains.z)
         del y
         trace = None
-        if effort:
+        if effort and method == "adam":
             lmbda = self.rate_lambda(q + 1)
+            precision = "bf16" if bf16 else "fp32"
             latents, trace = refine_latents(
                 model, x, latents, gains, size, lmbda, effort, precision=precision
             )
+        elif effort:
+            objective = hyperprior_objective(model, gains, x, size, self.rate_lambda(q + 1), bf16)
+            (y, z), trace = sga_search(model, (latents.y, latents.z), objective, effort)
+            latents = GainedLatents(y, z)
         del x  # the caller keeps no reference: a large image's floats are freed here
         z_symbols = torch.round(latents.z)
         z_stream = FactorizedDensity.compress(z_symbols, self.z_tables)
