@@ -64,7 +64,9 @@ def ours_run(
     return len(data), points, t1 - t0, t2 - t1
 
 
-def run_scan(path: Path, dataset: str, model: str, done: set, log) -> None:
+def run_scan(
+    path: Path, dataset: str, model: str, done: set, log, codecs: tuple[str, ...] = CODECS
+) -> None:
     """Every codec and bits of one scan, appended to the log as they finish."""
     xyz = read_points(path).xyz
     extent = float((xyz.max(axis=0) - xyz.min(axis=0)).max())
@@ -72,7 +74,7 @@ def run_scan(path: Path, dataset: str, model: str, done: set, log) -> None:
     for bits in DRACO_BITS:
         for name in CODECS:
             key = (dataset, path.name, name, bits)
-            if key in done or (name != "draco" and bits not in OUR_BITS):
+            if key in done or name not in codecs or (name != "draco" and bits not in OUR_BITS):
                 continue
             normals = estimate_normals(xyz) if normals is None else normals
             step_mm = 1000.0 * extent / (2**bits - 1)
@@ -222,6 +224,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "lidar")
     parser.add_argument("--limit", type=int, default=0, help="scans per set (0: all)")
     parser.add_argument("--card", type=Path, help="model card JSON to store the summary in")
+    parser.add_argument("--codecs", nargs="+", default=list(CODECS), choices=list(CODECS))
     args = parser.parse_args()
     if os.environ.get("OMP_NUM_THREADS") != "1":
         print("note: set OMP_NUM_THREADS=1 for single-thread timings", flush=True)
@@ -236,7 +239,7 @@ def main() -> None:
             folder, pattern = SETS[dataset]
             scans = sorted((DATA / folder).glob(pattern))
             for path in scans[: args.limit or None]:
-                run_scan(path, dataset, args.model, done, log)
+                run_scan(path, dataset, args.model, done, log, tuple(args.codecs))
     records = unique_records(log_path)
     summary = summarize(records)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
