@@ -128,6 +128,7 @@ def compress_command(
     options = encoder_options(
         frozen,
         refine_precision=refine_precision,
+        refine_method=refine_method,
         device=device,
         step_mm=step_mm,
         intensity=intensity,
