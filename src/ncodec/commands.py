@@ -62,7 +62,9 @@ STDIO = "-"
     default=None,
     help="Encoder effort: more encoder time for fewer bits at the same quality; decoding is "
     "unchanged. For the amortized image models it is the number of latent search steps "
-    "(default 0; timings in docs/results).",
+    "(default 0). For overfit it is a level 1..6 of encoder iterations, 250/1000/2500/6000/"
+    "15000/40000 with the shipped config (0: level 2); seconds per level on a CPU thread and a "
+    "GPU are in docs/results/overfit.md.",
 )
 @click.option("--refine", type=int, default=None, help="Same as --effort (older name).")
 @click.option(
