@@ -4,7 +4,8 @@
         --data ../shared/data/mnist/mnist_5k_uint8.npz --hidden 16 --epochs 40 \
         --run /work/runs/pc/mnist-k16 [--resume] [--val 500]
 
-Writes RUN/checkpoint.pt (floats, tree, epoch, RNG, history) and RUN/history.json.
+Writes RUN/checkpoint.pt (floats, tree, epoch, RNG, history), RUN/history.json and, with --val,
+RUN/best.pt (the epoch with the lowest held-out bits per dimension).
 `--val N` holds out the last N training images to measure overfitting (never the test set).
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 
 from ncodec.circuits.digits import load_digits
-from ncodec.circuits.em import EmSettings, bits_per_dimension, em_step
+from ncodec.circuits.em import EmSettings, bits_per_dimension, em_step, value_prior
 from ncodec.circuits.hclt import Hclt
 from ncodec.circuits.structure import chow_liu_tree
 
@@ -35,6 +36,11 @@ def main() -> None:
     parser.add_argument("--step-end", type=float, default=0.05)
     parser.add_argument("--leaf-pseudocount", type=float, default=0.01)
     parser.add_argument("--edge-pseudocount", type=float, default=0.1)
+    parser.add_argument(
+        "--leaf-prior",
+        action="store_true",
+        help="spread --leaf-pseudocount (then a total per leaf) by the training pixel histogram",
+    )
     parser.add_argument("--val", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--run", required=True, type=Path)
@@ -68,7 +74,8 @@ def main() -> None:
         step = args.step_end + 0.5 * (args.step_start - args.step_end) * (
             1 + math.cos(math.pi * fraction)
         )
-        settings = EmSettings(step, args.leaf_pseudocount, args.edge_pseudocount)
+        prior = value_prior(train) if args.leaf_prior else None
+        settings = EmSettings(step, args.leaf_pseudocount, args.edge_pseudocount, prior)
         order = torch.randperm(len(train), generator=generator)
         lls = [
             em_step(model, train[order[b : b + args.batch]], settings)
@@ -100,6 +107,9 @@ def main() -> None:
         tmp = ckpt.with_suffix(".tmp")
         torch.save(state, tmp)
         tmp.replace(ckpt)
+        if val is not None and row["val_bpd"] <= min(r["val_bpd"] for r in history):
+            torch.save(state, tmp)
+            tmp.replace(args.run / "best.pt")  # early stopping on the held-out images
         (args.run / "history.json").write_text(json.dumps(history, indent=1))
 
 

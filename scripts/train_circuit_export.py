@@ -23,10 +23,11 @@ def main() -> None:
     parser.add_argument("name")
     parser.add_argument("--data", required=True, help="training data (recorded in the card)")
     parser.add_argument("--out", type=Path, default=Path("weights"))
+    parser.add_argument("--checkpoint", default="checkpoint.pt", help="or best.pt (early stop)")
     args = parser.parse_args()
     import ncodec.builtin  # noqa: F401  (registers hclt)
 
-    state = torch.load(args.run / "checkpoint.pt")
+    state = torch.load(args.run / args.checkpoint)
     hidden = int(state["root"].shape[0])
     config = {"hidden": hidden, "height": 28, "width": 28}
     model = build_model("hclt", config)
@@ -48,7 +49,7 @@ def main() -> None:
             "settings": {k: v for k, v in state["args"].items() if k not in ("run", "resume")},
             "wall_seconds": round(state["seconds"], 1),
             "hardware": "CPU, 1 thread (shared 2-core machine)",
-            "final_train_bpd_float": history[-1]["train_bpd"],
+            "history_last": history[-1],
         },
     }
     (args.out / f"{args.name}.json").write_text(json.dumps(card, indent=2) + "\n")

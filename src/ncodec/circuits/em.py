@@ -16,7 +16,12 @@ class EmSettings:
 
     step: float = 0.2
     leaf_pseudocount: float = 0.01
+    """Pseudocount of each leaf value, or with `leaf_prior` the total spread by the prior."""
     edge_pseudocount: float = 0.1
+    leaf_prior: torch.Tensor | None = None
+    """Distribution over the 256 values (e.g. the training pixels' histogram) that shapes the
+    leaf pseudocounts: few images reach some hidden states, and smoothing them towards what
+    pixels usually are generalises better than towards uniform."""
 
 
 def em_step(model: Hclt, x: torch.Tensor, settings: EmSettings) -> float:
@@ -27,16 +32,25 @@ def em_step(model: Hclt, x: torch.Tensor, settings: EmSettings) -> float:
     leaves = model.leaves.clone().requires_grad_(True)
     ll = model.log_likelihood(x, root, edges, leaves)
     ll.sum().backward()
+    leaf_pseudo: float | torch.Tensor = settings.leaf_pseudocount
+    if settings.leaf_prior is not None:
+        leaf_pseudo = settings.leaf_pseudocount * settings.leaf_prior.to(leaves.dtype)
     with torch.no_grad():
         for current, tensor, pseudo in (
             (model.root, root, settings.edge_pseudocount),
             (model.edges, edges, settings.edge_pseudocount),
-            (model.leaves, leaves, settings.leaf_pseudocount),
+            (model.leaves, leaves, leaf_pseudo),
         ):
             counts = tensor.grad * tensor + pseudo
             target = counts / counts.sum(-1, keepdim=True)
             current.mul_(1 - settings.step).add_(settings.step * target)
     return float(ll.detach().mean())
+
+
+def value_prior(pixels: torch.Tensor, uniform: float = 0.01) -> torch.Tensor:
+    """Histogram of the pixel values (256), mixed with a little of the uniform distribution."""
+    counts = torch.bincount(pixels.reshape(-1).long(), minlength=256).double()
+    return (1 - uniform) * counts / counts.sum() + uniform / 256
 
 
 def bits_per_dimension(model: Hclt, x: torch.Tensor, batch: int = 1000) -> float:

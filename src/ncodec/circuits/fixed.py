@@ -63,11 +63,10 @@ def export_tables(root: np.ndarray, edges: np.ndarray, leaves: np.ndarray) -> di
 def _renorm(x: np.ndarray) -> np.ndarray:
     """Rows scaled by a power of two and floored so the row maximum lies in
     [2**(VECTOR_BITS-1), 2**VECTOR_BITS); an all-zero row becomes all ones."""
-    _, exponent = np.frexp(x.max(axis=-1, keepdims=True))
-    x = np.floor(np.ldexp(x, VECTOR_BITS - exponent))
-    dead = x.max(axis=-1) == 0
-    if dead.any():
-        x[dead] = 1.0
+    top = x.max(axis=-1, keepdims=True)
+    x = np.floor(np.ldexp(x, VECTOR_BITS - np.frexp(top)[1]))
+    if not top.all():
+        x[top[..., 0] == 0] = 1.0
     return x
 
 
@@ -116,7 +115,7 @@ class IntegerCircuit:
             x = np.asarray(choose(node, out @ self.leaves[node]), dtype=np.int64)
             values[:, node] = x
             outside[node] = out
-            inside[node] = _renorm(self.leaves_t[node][x])
+            inside[node] = self.leaves_t[node][x]  # whole numbers < 2**TABLE_BITS
             through[node] = _renorm(out * inside[node])
             stack.append(node)
         return values
