@@ -26,6 +26,23 @@ from ncodec.circuits.hclt import Hclt
 from ncodec.circuits.structure import chow_liu_tree
 
 
+def shifted_copies(flat: torch.Tensor, height: int, width: int, radius: int) -> torch.Tensor:
+    """The images and their copies shifted by -radius..radius pixels in y and x (zero fill)."""
+    images = flat.reshape(-1, height, width)
+    copies = []
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            moved = torch.zeros_like(images)
+            ys, yd = (
+                slice(max(-dy, 0), height - max(dy, 0)),
+                slice(max(dy, 0), height - max(-dy, 0)),
+            )
+            xs, xd = slice(max(-dx, 0), width - max(dx, 0)), slice(max(dx, 0), width - max(-dx, 0))
+            moved[:, yd, xd] = images[:, ys, xs]
+            copies.append(moved.reshape(len(images), -1))
+    return torch.cat(copies)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True)
@@ -42,6 +59,12 @@ def main() -> None:
         help="spread --leaf-pseudocount (then a total per leaf) by the training pixel histogram",
     )
     parser.add_argument("--val", type=int, default=0)
+    parser.add_argument(
+        "--shift",
+        type=int,
+        default=0,
+        help="also train on copies shifted by up to this many pixels in x and y (zero fill)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--run", required=True, type=Path)
     parser.add_argument("--resume", action="store_true")
@@ -51,6 +74,8 @@ def main() -> None:
     height, width = images.shape[1:]
     flat = torch.from_numpy(images.reshape(len(images), -1).astype(np.int64))
     train, val = (flat[: -args.val], flat[-args.val :]) if args.val else (flat, None)
+    if args.shift:
+        train = shifted_copies(train, height, width, args.shift)
     args.run.mkdir(parents=True, exist_ok=True)
     ckpt = args.run / "checkpoint.pt"
     model = Hclt(height * width, args.hidden, height, width)
