@@ -8,9 +8,12 @@ symbols change: the decoder, the weights and the file format stay exactly the sa
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
 from ncodec.models.hyperprior import MeanScaleHyperprior
 from ncodec.models.quantize import ste_round
@@ -54,6 +57,19 @@ class LevelGains:
     y_inverse: torch.Tensor
     z: torch.Tensor
     z_inverse: torch.Tensor
+
+
+@contextmanager
+def frozen_parameters(module: nn.Module) -> Iterator[None]:
+    """No gradients for the weights while latents are searched; their flags come back after."""
+    flags = [p.requires_grad for p in module.parameters()]
+    for p in module.parameters():
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in zip(module.parameters(), flags, strict=True):
+            p.requires_grad_(flag)
 
 
 @dataclass(frozen=True)
@@ -119,14 +135,11 @@ def refine_latents(
     y = start.y.detach().clone().requires_grad_(True)
     z = start.z.detach().clone().requires_grad_(True)
     optimizer = torch.optim.Adam([y, z], lr=learning_rate)
-    frozen = [p.requires_grad for p in model.parameters()]
-    for p in model.parameters():
-        p.requires_grad_(False)
-    try:
-        best_loss, best_bpp = math.inf, math.inf
-        best = start
-        first: tuple[float, float] | None = None
-        noise = torch.Generator().manual_seed(0)
+    best_loss, best_bpp = math.inf, math.inf
+    best = start
+    first: tuple[float, float] | None = None
+    noise = torch.Generator().manual_seed(0)
+    with frozen_parameters(model):
         for step in range(steps + 1):
             with torch.enable_grad():
                 result = _evaluate(
@@ -143,9 +156,6 @@ def refine_latents(
             optimizer.zero_grad(set_to_none=True)
             result.surrogate_loss.backward()
             optimizer.step()
-    finally:
-        for p, flag in zip(model.parameters(), frozen, strict=True):
-            p.requires_grad_(flag)
     assert first is not None
     trace = RefineTrace(first[0], best_loss, first[1], best_bpp, steps)
     return best, trace

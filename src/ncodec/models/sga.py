@@ -12,8 +12,7 @@ given rounding); the search itself knows no architecture.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from ncodec.errors import InputError
-from ncodec.models.refine import REFINE_PRECISIONS, LevelGains, RefineTrace
+from ncodec.models.refine import REFINE_PRECISIONS, LevelGains, RefineTrace, frozen_parameters
 
 SGA_LEARNING_RATE = 0.02
 """Adam step size in quantization bins of the coded latents."""
@@ -86,19 +85,6 @@ def sga_round(x: Tensor, tau: float, generator: torch.Generator) -> Tensor:
     logistic = torch.log(u) - torch.log1p(-u)
     p_up = torch.sigmoid(((torch.atanh(down) - torch.atanh(up)) / tau + logistic) / tau)
     return floor + p_up
-
-
-@contextmanager
-def frozen_parameters(module: nn.Module) -> Iterator[None]:
-    """No gradients for the weights while latents are searched; their flags come back after."""
-    flags = [p.requires_grad for p in module.parameters()]
-    for p in module.parameters():
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p, flag in zip(module.parameters(), flags, strict=True):
-            p.requires_grad_(flag)
 
 
 def search_settings(options: Mapping[str, Any], methods: Sequence[str]) -> tuple[str, bool]:
