@@ -21,7 +21,6 @@ from ncodec.models.image_codec import FrozenImageCodec
 from ncodec.models.overfit.config import OverfitConfig, overfit_config
 from ncodec.models.overfit.decoder import IntegerDecoder
 from ncodec.models.overfit.encoder import Recipe, encode_one
-from ncodec.models.overfit.heap import retained_heap
 from ncodec.models.overfit.macs import decode_macs
 from ncodec.models.overfit.stream import Bank, read_stream
 from ncodec.models.overfit.tables import build_bank
@@ -91,11 +90,8 @@ class FrozenOverfit(FrozenImageCodec):
         return [stream], trace
 
     def decode_padded(self, streams: list[bytes], padded: tuple[int, int], q: int) -> torch.Tensor:
-        # Blocks freed by one stage (entropy model, upsampling) are reused by the next
-        # instead of being unmapped and faulted in again (see `heap`).
-        with retained_heap():
-            quantized, grids = read_stream(self.bank, streams[0], padded)
-            return IntegerDecoder(self.config, quantized).synthesize(grids)
+        quantized, grids = read_stream(self.bank, streams[0], padded)
+        return IntegerDecoder(self.config, quantized).synthesize(grids)
 
     def decode_macs(self, header: NczHeader) -> dict[str, float]:
         """Worst-case MACs per pixel (every grid coded) of upsampling, synthesis and ARM."""

@@ -19,11 +19,11 @@ from typing import Any
 
 import torch
 
+from ncodec.heap import retained_heap
 from ncodec.models.overfit.arm import IntegerArm
 from ncodec.models.overfit.config import OverfitConfig
 from ncodec.models.overfit.decoder import IntegerDecoder
 from ncodec.models.overfit.fixed_point import LATENT
-from ncodec.models.overfit.heap import retained_heap
 from ncodec.models.overfit.network import OverfitNet
 from ncodec.models.overfit.quantize import StepOffsets, quantize_params
 from ncodec.models.overfit.quantizers import noisy_softround, straight_through_round
