@@ -103,7 +103,10 @@ def main() -> None:
     qualities = [int(q) for q in args.qualities.split(",")]
     images = find_images(args.data)[:: args.every]
     variants = ["plain", *args.variants.split(",")]
-    records = load_records(args.records)
+    names = {path.name for path in images}
+    records = [
+        r for r in load_records(args.records) if r["image"] in names and r["quality"] in qualities
+    ]
     done = {(r["image"], r["quality"], r["variant"]) for r in records}
     args.records.parent.mkdir(parents=True, exist_ok=True)
     for variant in variants:
