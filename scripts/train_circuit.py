@@ -58,6 +58,7 @@ def main() -> None:
         action="store_true",
         help="spread --leaf-pseudocount (then a total per leaf) by the training pixel histogram",
     )
+    parser.add_argument("--limit", type=int, default=None, help="first N training images only")
     parser.add_argument("--val", type=int, default=0)
     parser.add_argument(
         "--shift",
@@ -70,7 +71,7 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    images = load_digits(args.data)
+    images = load_digits(args.data)[: args.limit]
     height, width = images.shape[1:]
     flat = torch.from_numpy(images.reshape(len(images), -1).astype(np.int64))
     train, val = (flat[: -args.val], flat[-args.val :]) if args.val else (flat, None)
