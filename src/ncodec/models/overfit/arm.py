@@ -18,12 +18,14 @@ import torch.nn.functional as F
 from ncodec.errors import FormatError
 from ncodec.models.overfit.config import OverfitConfig
 from ncodec.models.overfit.fixed_point import ARM_HIDDEN, LATENT, half, rescale_
-from ncodec.models.overfit.geometry import PASSES, gather_context, phase_view
+from ncodec.models.overfit.geometry import PASSES, context_columns, gather_context, phase_view
 from ncodec.models.overfit.laplace import laplace_bits
 from ncodec.models.overfit.parameters import layer_specs
 
 MEAN_LIMIT = LATENT.limit + 1
 """Means are clamped to +-MEAN_LIMIT."""
+CHUNK_LATENTS = 4096
+"""Latents per chunk of the integer ARM (its activations then stay in cache)."""
 
 
 def _log2(value: int) -> int:
@@ -104,15 +106,31 @@ class IntegerArm:
     def tables(
         self, grid: torch.Tensor, coarse: torch.Tensor | None, g: int, p: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(table index, floor(mean)) int64 of the latents of pass p of grid g (flattened)."""
-        # Decoding: gathering the context and one matrix product beats two 3x3 convolutions.
-        context = gather_context(grid[None], None if coarse is None else coarse[None], p)[0]
+        """(table index, floor(mean)) int64 of the latents of pass p of grid g (flattened).
+
+        The pass runs in chunks of about CHUNK_LATENTS latents through buffers that stay in
+        cache: gathered context, two hidden layers, output accumulators.
+        """
+        columns = context_columns(grid[None], None if coarse is None else coarse[None], p)
+        rows, cols = columns[0].shape[1:]
+        step = max(1, CHUNK_LATENTS // max(cols, 1))
         top = ARM_HIDDEN.limit
-        hidden = torch.addmm(self.first_bias[p][g], context, self.first[p])
-        rescale_(hidden, self.first_shift[p]).clamp_(0.0, top)
-        hidden = rescale_(torch.addmm(self.b2, hidden, self.w2), self.shift2).clamp_(0.0, top)
-        out = torch.addmm(self.b3, hidden, self.w3).numpy().astype(np.int64)
-        return self._indexes(out[:, 0], out[:, 1])
+        out = torch.empty(rows * cols, 2)
+        context = torch.empty(step, cols, len(columns))
+        hidden1 = torch.empty(step * cols, self.w2.shape[0])
+        hidden2 = torch.empty(step * cols, self.w2.shape[1])
+        for start in range(0, rows, step):
+            stop = min(start + step, rows)
+            n = (stop - start) * cols
+            torch.stack([c[0, start:stop] for c in columns], dim=-1, out=context[: stop - start])
+            flat = context[: stop - start].view(n, len(columns))
+            h1 = torch.addmm(self.first_bias[p][g], flat, self.first[p], out=hidden1[:n])
+            rescale_(h1, self.first_shift[p]).clamp_(0.0, top)
+            h2 = torch.addmm(self.b2, h1, self.w2, out=hidden2[:n])
+            rescale_(h2, self.shift2).clamp_(0.0, top)
+            torch.addmm(self.b3, h2, self.w3, out=out[start * cols : stop * cols])
+        accumulators = out.numpy().astype(np.int64)
+        return self._indexes(accumulators[:, 0], accumulators[:, 1])
 
     def _indexes(self, mean_acc: np.ndarray, scale_acc: np.ndarray) -> tuple[np.ndarray, ...]:
         """Round the output accumulators to a table index and floor(mean)."""

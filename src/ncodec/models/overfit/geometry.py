@@ -53,10 +53,10 @@ def phase_view(grid: torch.Tensor, pass_index: int) -> torch.Tensor:
     return grid[:, py::2, px::2]
 
 
-def gather_context(
+def context_columns(
     grid: torch.Tensor, coarse: torch.Tensor | None, pass_index: int
-) -> torch.Tensor:
-    """Context of every latent of one pass: (B, h' * w', C) from (B, h, w) grids.
+) -> list[torch.Tensor]:
+    """The context of every latent of one pass as C strided (B, h', w') views, in context order.
 
     `grid` needs valid values only where earlier passes decoded; `coarse` is the coarser grid
     (B, h / 2, w / 2), or None for the coarsest grid (its context values are zeros).
@@ -77,4 +77,14 @@ def gather_context(
         padded = F.pad(coarse, (1, 1, 1, 1))
         for dy, dx in COARSE_OFFSETS:
             columns.append(padded[:, 1 + dy : 1 + dy + rows, 1 + dx : 1 + dx + cols])
+    return columns
+
+
+def gather_context(
+    grid: torch.Tensor, coarse: torch.Tensor | None, pass_index: int
+) -> torch.Tensor:
+    """Context of every latent of one pass: (B, h' * w', C) from (B, h, w) grids (see
+    `context_columns`)."""
+    columns = context_columns(grid, coarse, pass_index)
+    batch, rows, cols = columns[0].shape
     return torch.stack(columns, dim=-1).reshape(batch, rows * cols, len(columns))
