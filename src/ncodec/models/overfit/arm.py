@@ -115,10 +115,10 @@ class IntegerArm:
         rows, cols = columns[0].shape[1:]
         step = max(1, CHUNK_LATENTS // max(cols, 1))
         top = ARM_HIDDEN.limit
-        out = torch.empty(rows * cols, 2)
-        context = torch.empty(step, cols, len(columns))
-        hidden1 = torch.empty(step * cols, self.w2.shape[0])
-        hidden2 = torch.empty(step * cols, self.w2.shape[1])
+        out = grid.new_empty(rows * cols, 2)
+        context = grid.new_empty(step, cols, len(columns))
+        hidden1 = grid.new_empty(step * cols, self.w2.shape[0])
+        hidden2 = grid.new_empty(step * cols, self.w2.shape[1])
         for start in range(0, rows, step):
             stop = min(start + step, rows)
             n = (stop - start) * cols
