@@ -103,3 +103,14 @@ def test_a_header_that_claims_other_shapes_is_refused(pc_installed, frozen):
         fake = replace(header, payload=replace(header.payload, shape=shape))
         with pytest.raises(NcodecError):
             frozen.decompress(streams, fake)
+
+
+@pytest.mark.parametrize("name", ["pc-mnist", "pc-fashion-mnist"])
+def test_shipped_circuits_round_trip_digits_and_noise(name):
+    from ncodec.zoo import installed_models
+
+    if name not in installed_models():
+        pytest.skip(f"{name} is not installed")
+    rng = np.random.default_rng(0)
+    images = np.concatenate([strokes(3, seed=12), rng.integers(0, 256, (1, 28, 28), np.uint8)])
+    np.testing.assert_array_equal(api.decode(api.compress(images, name)).data, images)
