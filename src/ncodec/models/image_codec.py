@@ -18,7 +18,6 @@ from torch import Tensor, nn
 
 from ncodec.errors import FormatError, InputError
 from ncodec.format import ImageInfo, NczHeader, PayloadKind
-from ncodec.heap import retained_heap
 from ncodec.models.config import image_config
 from ncodec.models.protocol import Architecture, Encoded, FrozenCodec
 from ncodec.models.rate_levels import RateLevels
@@ -123,8 +122,7 @@ class FrozenImageCodec(FrozenCodec):
             raise FormatError(f"expected {self.stream_count} coded streams, found {len(streams)}")
         height, width = header.height, header.width
         padded = (-(-height // self.stride) * self.stride, -(-width // self.stride) * self.stride)
-        with retained_heap():  # each stage reuses the blocks the previous one freed
-            return self.decode_pixels(list(streams), padded, header.quality - 1, height, width)
+        return self.decode_pixels(list(streams), padded, header.quality - 1, height, width)
 
     @abstractmethod
     def encode_padded(self, x: Tensor, q: int, size: Size, effort: int, options: Options) -> Coded:
