@@ -66,7 +66,7 @@ def _install_fake_api(monkeypatch: pytest.MonkeyPatch, ladder=(20, 60), fail_at=
             return api.MAX_REFINE_STEPS
 
         def effort_options(self) -> tuple[str, ...]:
-            return ("refine_precision",)
+            return ("refine_precision", "refine_method")
 
     monkeypatch.setattr(api, "load_model", lambda model=None: FakeFrozen())
     monkeypatch.setattr(api, "list_models", lambda: ["fake"])

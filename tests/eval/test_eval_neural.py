@@ -43,7 +43,7 @@ def test_unknown_model_and_bad_quality(fake_api):
 def test_refine_option_is_passed_on_and_named_in_the_spec(fake_api, eval_photo):
     calls = fake_api()
     codec = resolve_codec("ncodec:fake:refine=7")
-    assert codec.spec == "ncodec:fake:refine=7"
+    assert codec.spec == "ncodec:fake:refine=7:method=sga"  # the search is named
     assert codec.settings["refine_steps"] == 7
     codec.encode(eval_photo, 60)
     assert calls == [("compress", "fake", 60, 7)]
@@ -56,7 +56,7 @@ def test_refine_option_is_passed_on_and_named_in_the_spec(fake_api, eval_photo):
 def test_refine_precision_option_is_passed_on_and_checked(fake_api, eval_photo):
     calls = fake_api()
     codec = resolve_codec("ncodec:fake:refine=3:precision=bf16")
-    assert codec.spec == "ncodec:fake:refine=3:precision=bf16"
+    assert codec.spec == "ncodec:fake:refine=3:precision=bf16:method=sga"
     assert codec.settings["refine_precision"] == "bf16"
     codec.encode(eval_photo, 60)
     assert calls == [("compress", "fake", 60, 3, "bf16")]
@@ -65,6 +65,20 @@ def test_refine_precision_option_is_passed_on_and_checked(fake_api, eval_photo):
     assert resolve_codec("ncodec:fake:effort=3:precision=bf16").spec == codec.spec
     with pytest.raises(InputError, match="disagree"):
         resolve_codec("ncodec:fake:effort=3:refine=4")
+
+
+def test_method_option_picks_the_search_and_is_checked(fake_api, eval_photo):
+    calls = fake_api()
+    codec = resolve_codec("ncodec:fake:effort=5:method=adam")
+    assert codec.spec == "ncodec:fake:refine=5:method=adam"
+    assert codec.settings["refine_method"] == "adam"
+    codec.encode(eval_photo, 60)
+    assert calls == [("compress", "fake", 60, 5, "adam")]
+    assert resolve_codec("ncodec:fake").spec == "ncodec:fake"  # no search, no method
+    with pytest.raises(InputError, match="give effort=N"):
+        resolve_codec("ncodec:fake:method=adam")
+    with pytest.raises(InputError, match="method= must be one of sga, adam"):
+        resolve_codec("ncodec:fake:effort=5:method=newton")
 
 
 def test_bad_refine_precision_is_refused_by_the_real_model(installed):

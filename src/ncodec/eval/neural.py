@@ -1,5 +1,6 @@
 """Our learned codecs as harness codecs: `ncodec`, `ncodec:MODEL`, `ncodec:MODEL:effort=N`
-(`refine=N` is the older name of effort; `:precision=bf16` for a faster refinement search).
+(`refine=N` is the older name of effort; `:method=sga|adam` picks the latent search of the
+amortized models, named in the spec; `:precision=bf16` for a bf16 search).
 
 Any installed model of the lossy-image kind works, whatever its architecture: the harness talks
 to it through `ncodec.api` only.
@@ -41,7 +42,7 @@ def _effort(spec: CodecSpec, model: str, top: int) -> int:
 
 def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
     """Wrap `api.compress_image` / `api.decompress_image`; the rate is the full `.ncz` file."""
-    check_known_options(spec.options, ["q", "effort", "refine", "precision"], spec.name)
+    check_known_options(spec.options, ["q", "effort", "refine", "precision", "method"], spec.name)
     models = api.list_models()
     model = spec.arg or api.default_model()
     if model not in models:
@@ -50,11 +51,18 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
     frozen = api.load_model(model)
     effort = _effort(spec, model, frozen.max_effort())
     options = {}
-    if "precision" in spec.options:
-        if not effort:
-            raise InputError(f"ncodec:{model}: precision= applies to refinement; give effort=N")
-        options = api.check_options({"refine_precision": spec.options["precision"]}, frozen)
+    for key, option in (("precision", "refine_precision"), ("method", "refine_method")):
+        if key in spec.options:
+            if not effort:
+                raise InputError(f"ncodec:{model}: {key}= applies to refinement; give effort=N")
+            options[option] = spec.options[key]
+    options = api.check_options(options, frozen)
     precision = options.get("refine_precision", "fp32")
+    # The amortized models' effort is a latent search: name it in the spec (SGA by default).
+    searches = "refine_precision" in frozen.effort_options()
+    method = options.get("refine_method", api.REFINE_METHODS[0]) if searches else None
+    if method is not None and method not in api.REFINE_METHODS:
+        raise InputError(f"ncodec:{model}: method= must be one of {', '.join(api.REFINE_METHODS)}")
     if "q" in spec.options:
         ladder = parse_ladder(spec.options["q"], QUALITY_RANGE, f"ncodec:{model}")
     else:
@@ -72,6 +80,7 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
     effort_key = "refine" if "refine_precision" in frozen.effort_options() else "effort"
     suffix = f":{effort_key}={effort}" if effort else ""
     suffix += f":precision={precision}" if precision != "fp32" else ""
+    suffix += f":method={method}" if effort and method else ""
     return Codec(
         spec=f"ncodec:{model}{suffix}",
         encode=encode,
@@ -85,6 +94,7 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
             "device": "cpu",
             "refine_steps": effort,
             "refine_precision": precision,
+            "refine_method": method,
         },
         quality_meaning="ncodec quality 1..100",
         encode_once=frozen.slow_encoder or effort > 0,
