@@ -105,6 +105,14 @@ def _strict_json(value: object) -> object:
     is_flag=True,
     help="Also write OUT/index.html: the plots and tables on a static page.",
 )
+@click.option(
+    "--lossless",
+    is_flag=True,
+    help="Lossless mode: bits per subpixel of real files and coding times of png, "
+    "webp-lossless, jpegxl-lossless (default) or ncodec:MODEL of a lossless model; every file "
+    "must decode to the exact pixels. Options: webp-lossless:method=0..6, "
+    "jpegxl-lossless:effort=1..10.",
+)
 def eval_command(
     data_dir: Path,
     codecs: str | None,
@@ -121,6 +129,7 @@ def eval_command(
     fresh: bool,
     no_progress: bool,
     html: bool,
+    lossless: bool,
 ) -> None:
     """Measure real bpp, PSNR, MS-SSIM and encode/decode time on every image in DATA_DIR.
 
@@ -133,6 +142,18 @@ def eval_command(
     from ncodec.eval.registry import resolve_codec
     from ncodec.eval.report import build_results, choose_anchor, render_bd_markdown
 
+    if lossless:
+        from ncodec.eval.lossless_cli import run_lossless_command
+
+        if anchor or reference or reference_curves or jobs != 1 or html or timing_images:
+            raise InputError(
+                "--lossless takes none of --anchor, --reference, --reference-curves, --jobs, "
+                "--html, --timing-images"
+            )
+        run_lossless_command(
+            data_dir, codecs, out_dir, threads, warmup, repeats, report_only, fresh, no_progress
+        )
+        return
     codec_texts = split_codec_list(codecs if codecs is not None else _default_codecs())
     if reference_curves and not reference:
         raise InputError("--reference-curves needs --reference FILE")
