@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from ncodec.circuits.digits import load_digits
-from ncodec.circuits.em import EmSettings, bits_per_dimension, em_step, value_prior
+from ncodec.circuits.em import EmSettings, bits_per_dimension, em_step, value_bins, value_prior
 from ncodec.circuits.hclt import Hclt
 from ncodec.circuits.structure import chow_liu_tree
 
@@ -58,7 +58,21 @@ def main() -> None:
         action="store_true",
         help="spread --leaf-pseudocount (then a total per leaf) by the training pixel histogram",
     )
-    parser.add_argument("--limit", type=int, default=None, help="first N training images only")
+    parser.add_argument(
+        "--tie-bins", type=int, default=64, help="value bins of the tied leaves (equal mass)"
+    )
+    parser.add_argument(
+        "--tie-strength",
+        type=float,
+        default=0.0,
+        help="smooth every leaf towards the tied leaf with this weight (0: untied)",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="first N training images only (after the --val split)",
+    )
     parser.add_argument("--val", type=int, default=0)
     parser.add_argument(
         "--shift",
@@ -71,10 +85,11 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    images = load_digits(args.data)[: args.limit]
+    images = load_digits(args.data)
     height, width = images.shape[1:]
     flat = torch.from_numpy(images.reshape(len(images), -1).astype(np.int64))
     train, val = (flat[: -args.val], flat[-args.val :]) if args.val else (flat, None)
+    train = train[: args.limit]  # the held-out images stay the same whatever the limit
     if args.shift:
         train = shifted_copies(train, height, width, args.shift)
     args.run.mkdir(parents=True, exist_ok=True)
@@ -94,6 +109,7 @@ def main() -> None:
         model.set_tree(chow_liu_tree(train.numpy().astype(np.uint8)))
         model.randomize(generator)
         epoch, history, seconds = 0, [], time.perf_counter() - start
+    bins = value_bins(train, args.tie_bins) if args.tie_strength > 0 else None
     while epoch < args.epochs:
         start = time.perf_counter()
         fraction = epoch / max(args.epochs - 1, 1)
@@ -101,7 +117,9 @@ def main() -> None:
             1 + math.cos(math.pi * fraction)
         )
         prior = value_prior(train) if args.leaf_prior else None
-        settings = EmSettings(step, args.leaf_pseudocount, args.edge_pseudocount, prior)
+        settings = EmSettings(
+            step, args.leaf_pseudocount, args.edge_pseudocount, prior, bins, args.tie_strength
+        )
         order = torch.randperm(len(train), generator=generator)
         lls = [
             em_step(model, train[order[b : b + args.batch]], settings)
