@@ -3,11 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The overfitted codec's compiled decoder kernels (rebuilt in place when their source changes).
+KERNELS := $(VENV)/.kernels
+KERNEL_SOURCES := setup.py src/ncodec/models/overfit/_kernels.c \
+	src/ncodec/models/overfit/_kernels_compute.h
 DEMO_IMAGE ?= demo-out/astronaut.png
 
 .PHONY: venv demo test lint bench clean wheel-test fuzz browser-deps test-multiprocess
 
-venv: $(STAMP)
+venv: $(KERNELS)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +20,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[dev,browser,cluster]'
 	touch $(STAMP)
+
+$(KERNELS): $(STAMP) $(KERNEL_SOURCES)
+	$(PY) -m pip install -q -e . --no-deps --no-build-isolation
+	touch $(KERNELS)
 
 demo: venv
 	$(PY) scripts/demo.py --out demo-out

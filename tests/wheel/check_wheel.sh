@@ -21,6 +21,7 @@ names = zipfile.ZipFile(sys.argv[1]).namelist()
 shipped = sorted(n for n in names if n.startswith("ncodec/weights/") and n.endswith(".safetensors"))
 assert "ncodec/weights/hyperprior-mse.safetensors" in shipped, shipped
 assert "ncodec/pillow.py" in names
+assert any(n.startswith("ncodec/models/overfit/_kernels") for n in names), "no compiled kernels"
 print(f"wheel-test: {sys.argv[1].rsplit('/', 1)[-1]} carries {len(shipped)} models")
 PYEOF
 
@@ -67,6 +68,8 @@ with Image.open("photo.ncz") as im:
     assert (im.format, im.size, im.mode) == ("NCZ", (96, 64), "RGB")
     pixels = np.asarray(im)
 assert np.array_equal(pixels, np.asarray(Image.open("decoded.png").convert("RGB")))
+from ncodec.models.overfit import kernels
+assert kernels.built(), "the overfit decoder kernels did not come with the wheel"
 Image.open("input.png").save("again.ncz", quality=30)
 assert Image.open("again.ncz").info["quality"] == 30
 print("wheel-test: ncodec from", ncodec.__file__)

@@ -9,6 +9,7 @@ bank and the mean to +-(latent limit + 1).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -16,9 +17,18 @@ import torch
 import torch.nn.functional as F
 
 from ncodec.errors import FormatError
+from ncodec.models.overfit import kernels
 from ncodec.models.overfit.config import OverfitConfig
 from ncodec.models.overfit.fixed_point import ARM_HIDDEN, LATENT, half, rescale_
-from ncodec.models.overfit.geometry import PASSES, context_columns, gather_context, phase_view
+from ncodec.models.overfit.geometry import (
+    PASSES,
+    PHASES,
+    SAME_GRID_OFFSETS,
+    context_columns,
+    gather_context,
+    phase_shape,
+    phase_view,
+)
 from ncodec.models.overfit.laplace import laplace_bits
 from ncodec.models.overfit.parameters import layer_specs
 
@@ -102,15 +112,64 @@ class IntegerArm:
         out_frac = ARM_HIDDEN.frac + exponents["arm.w3"]
         self.mean_shift = out_frac - self.mean_bits
         self.scale_shift = out_frac - self.scale_bits
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def _buffer(self, name: str, tensor: torch.Tensor) -> np.ndarray:
+        """A parameter as a float32 array for the compiled kernel (made once)."""
+        if name not in self._buffers:
+            self._buffers[name] = kernels.as_buffer(tensor)
+        return self._buffers[name]
 
     def tables(
         self, grid: torch.Tensor, coarse: torch.Tensor | None, g: int, p: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(table index, floor(mean)) int64 of the latents of pass p of grid g (flattened).
+        """(table index, floor(mean)) int64 of the latents of pass p of grid g (flattened)."""
+        compiled = kernels.compiled()
+        if compiled is None:
+            accumulators = self._accumulators_reference(grid, coarse, g, p)
+            return self._indexes(accumulators[:, 0], accumulators[:, 1])
+        h, w = grid.shape
+        py, px = PHASES[p]
+        count = math.prod(phase_shape((h, w), p))
+        index, floor_mean = np.empty(count, np.int32), np.empty(count, np.int32)
+        config = self.config
+        rounding = (
+            self.mean_shift,
+            self.scale_shift,
+            self.mean_bits,
+            MEAN_LIMIT << self.mean_bits,
+            config.log2_scale_min << self.scale_bits,
+            config.scale_count,
+        )
+        compiled.arm_pass(
+            kernels.as_buffer(grid),
+            h,
+            w,
+            py,
+            px,
+            None if coarse is None else kernels.as_buffer(coarse),
+            [v for offset in SAME_GRID_OFFSETS[p] for v in offset],
+            self._buffer(f"w1.{p}", self.first[p]),
+            self._buffer(f"b1.{p}.{g}", self.first_bias[p][g]),
+            self.first_shift[p],
+            self._buffer("w2", self.w2),
+            self._buffer("b2", self.b2),
+            self.shift2,
+            self._buffer("w3", self.w3),
+            self._buffer("b3", self.b3),
+            float(ARM_HIDDEN.limit),
+            rounding,
+            index,
+            floor_mean,
+        )
+        return index, floor_mean
 
-        The pass runs in chunks of about CHUNK_LATENTS latents through buffers that stay in
-        cache: gathered context, two hidden layers, output accumulators.
-        """
+    def _accumulators_reference(
+        self, grid: torch.Tensor, coarse: torch.Tensor | None, g: int, p: int
+    ) -> np.ndarray:
+        """The output accumulators (latents, 2) in PyTorch: the pass runs in chunks of about
+        CHUNK_LATENTS latents through buffers that stay in cache (gathered context, two hidden
+        layers, output accumulators)."""
         columns = context_columns(grid[None], None if coarse is None else coarse[None], p)
         rows, cols = columns[0].shape[1:]
         step = max(1, CHUNK_LATENTS // max(cols, 1))
@@ -129,8 +188,7 @@ class IntegerArm:
             h2 = torch.addmm(self.b2, h1, self.w2, out=hidden2[:n])
             rescale_(h2, self.shift2).clamp_(0.0, top)
             torch.addmm(self.b3, h2, self.w3, out=out[start * cols : stop * cols])
-        accumulators = out.numpy().astype(np.int64)
-        return self._indexes(accumulators[:, 0], accumulators[:, 1])
+        return out.numpy().astype(np.int64)
 
     def _indexes(self, mean_acc: np.ndarray, scale_acc: np.ndarray) -> tuple[np.ndarray, ...]:
         """Round the output accumulators to a table index and floor(mean)."""

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ncodec.models.overfit import kernels
 from ncodec.models.overfit.arm import IntegerArm, accumulator_bias
 from ncodec.models.overfit.config import OverfitConfig
 from ncodec.models.overfit.fixed_point import RGB, UPSAMPLED, half, rescale_
@@ -90,14 +92,62 @@ class IntegerDecoder:
         rescale_(y, shift)
         if residual is not None:
             y.add_(residual)
-        y.clamp_(0.0 if layer.relu else -layer.target.limit, layer.target.limit)
+        y.clamp_(*IntegerDecoder._bounds(layer))
 
     def synthesize(self, grids: list[torch.Tensor]) -> torch.Tensor:
         """(1, 3, H, W) reconstruction in [0, 1] units from integer grids (h_i, w_i), finest
-        first; values are exact multiples of 2**-10.
+        first; values are exact multiples of 2**-10 (the compiled kernels where built, else the
+        PyTorch reference: the same values either way)."""
+        compiled = kernels.compiled()
+        if compiled is None:
+            return self._synthesize_reference(grids)
+        scale = float(1 << UPSAMPLED.frac)
+        stack = kernels.as_buffer(grids[-1])[None] * scale
+        for grid in reversed(grids[:-1]):
+            channels, h, w = stack.shape
+            up = np.empty((channels + 1, 2 * h, 2 * w), dtype=np.float32)
+            np.multiply(kernels.as_buffer(grid), scale, out=up[0])
+            compiled.upsample2x(
+                stack, channels, h, w, self.taps, self.up_shift, float(UPSAMPLED.limit), up[1:]
+            )
+            stack = up
+        _, height, width = stack.shape
+        layers = list(zip(self.layers, self.weights, self.biases, self.shifts, strict=True))
+        pointwise = [
+            (kernels.as_buffer(w), kernels.as_buffer(b), s, *self._bounds(layer))
+            for layer, w, b, s in layers
+            if layer.kernel == 1
+        ]
+        x = np.empty((3, height, width), dtype=np.float32)
+        compiled.synthesis_pointwise(stack, height * width, pointwise, x)
+        for layer, weight, bias, shift in layers:
+            if layer.kernel == 1:
+                continue
+            y = np.empty_like(x)
+            compiled.conv3x3(
+                x,
+                3,
+                height,
+                width,
+                kernels.as_buffer(weight),
+                kernels.as_buffer(bias),
+                shift,
+                *self._bounds(layer),
+                layer.residual,
+                y,
+            )
+            x = y
+        return torch.from_numpy(x)[None].mul_(2.0**-RGB.frac)
 
-        The 1x1 layers run on bands of BAND_PIXELS pixels through buffers that stay in cache;
-        the 3x3 layers (3 channels) then run on the whole image, which needs no halo.
+    @staticmethod
+    def _bounds(layer: SynthesisLayer) -> tuple[float, float]:
+        """The clamp of a layer's output: [0, limit] after a ReLU, else +-limit."""
+        return (0.0 if layer.relu else -float(layer.target.limit)), float(layer.target.limit)
+
+    def _synthesize_reference(self, grids: list[torch.Tensor]) -> torch.Tensor:
+        """`synthesize` in PyTorch. The 1x1 layers run on bands of BAND_PIXELS pixels through
+        buffers that stay in cache; the 3x3 layers (3 channels) then run on the whole image,
+        which needs no halo.
         """
         with exact_float32():
             stack = self.upsample(grids)
