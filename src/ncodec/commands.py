@@ -82,6 +82,13 @@ STDIO = "-"
     "default) or adam (the older noisy-rate refinement).",
 )
 @click.option(
+    "--bits-back",
+    is_flag=True,
+    default=None,
+    help="Hyperprior models: lossy bits-back coding of the hyper-latent (one stream; a single "
+    "image gains nothing, see docs/results/bits_back.md).",
+)
+@click.option(
     "--device",
     type=click.Choice(["cpu", "cuda"]),
     default=None,
@@ -112,6 +119,7 @@ def compress_command(
     refine: int | None,
     refine_precision: str | None,
     refine_method: str | None,
+    bits_back: bool | None,
     device: str | None,
     step_mm: float | None,
     intensity: str | None,
@@ -131,6 +139,7 @@ def compress_command(
         frozen,
         refine_precision=refine_precision,
         refine_method=refine_method,
+        bits_back=bits_back or None,
         device=device,
         step_mm=step_mm,
         intensity=intensity,

@@ -7,7 +7,9 @@ compute bit for bit; y is coded as round(y - means) under the chosen Gaussian ta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,6 +27,7 @@ from ncodec.entropy.integer_network import (
 )
 from ncodec.errors import FormatError
 from ncodec.format import NczHeader
+from ncodec.models import bits_back
 from ncodec.models.coding_arrays import float_array, gain_arrays, prefixed, tables_under
 from ncodec.models.fixed_synthesis import FixedPointSynthesis
 from ncodec.models.hyperprior import MeanScaleHyperprior
@@ -37,6 +40,7 @@ from ncodec.models.image_codec import (
     tiled_pixels,
 )
 from ncodec.models.macs import count_macs
+from ncodec.models.protocol import Encoded
 from ncodec.models.refine import MAX_REFINE_STEPS, GainedLatents, LevelGains, refine_latents
 from ncodec.models.registry import register_architecture
 from ncodec.models.sga import REFINE_METHODS, hyperprior_objective, search_settings, sga_search
@@ -87,7 +91,53 @@ class FrozenHyperprior(FrozenImageCodec):
         return MAX_REFINE_STEPS
 
     def effort_options(self) -> tuple[str, ...]:
-        return ("refine_precision", "refine_method")
+        return ("refine_precision", "refine_method", bits_back.EXTRA_KEY)
+
+    def compress(
+        self, data: Any, quality: int, effort: int = 0, options: Mapping[str, Any] | None = None
+    ) -> Encoded:
+        """As every image codec; with option bits_back=True the file is bits-back coded (one
+        stream, marked in the header's extra)."""
+        wanted = bits_back.check_options(dict(options or {}), effort)
+        encoded = super().compress(data, quality, effort, options)
+        if wanted:
+            encoded = dataclasses.replace(
+                encoded, extra=bits_back.BitsBackHyperprior.of(self).extra()
+            )
+        return encoded
+
+    def decompress(self, streams: Sequence[bytes], header: NczHeader) -> np.ndarray:
+        if bits_back.EXTRA_KEY not in header.extra:
+            return super().decompress(streams, header)
+        coder, _ = self._bits_back_coder(header)
+        if len(streams) != 1:
+            raise FormatError(f"expected 1 coded stream, found {len(streams)}")
+        padded = self._padded(header.height, header.width)
+        (y_gained,) = bits_back.decode_chain(
+            coder, streams[0], [(padded, header.quality - 1)], stop_after=1
+        )
+        return tiled_pixels(
+            self.synthesizer(header.quality - 1),
+            y_gained,
+            SYNTHESIS_TILING,
+            header.height,
+            header.width,
+        )
+
+    def _bits_back_coder(self, header: NczHeader) -> tuple[Any, list[tuple[int, int, str, int]]]:
+        """The bits-back coder a header asks for, and its chained images; FormatError if the
+        header names other bits-back data than this model's."""
+        value = header.extra[bits_back.EXTRA_KEY]
+        chain = bits_back.chain_entries(value)
+        coder = bits_back.BitsBackHyperprior.of(self)
+        if value["q"] != coder.companion.digest:
+            raise FormatError(
+                f"file needs bits-back data {value['q']}, this model has {coder.companion.digest}"
+            )
+        return coder, chain
+
+    def _padded(self, height: int, width: int) -> Size:
+        return (-(-height // self.stride) * self.stride, -(-width // self.stride) * self.stride)
 
     def _hyper_params(self, z_symbols: torch.Tensor, q: int) -> tuple[np.ndarray, torch.Tensor]:
         """Scale-table indexes and gained means (exact fixed-point values, float64) from z,
@@ -121,6 +171,9 @@ class FrozenHyperprior(FrozenImageCodec):
 
     def encode_padded(self, x: Tensor, q: int, size: Size, effort: int, options: Options) -> Coded:
         method, bf16 = search_settings(options, REFINE_METHODS)
+        if options.get(bits_back.EXTRA_KEY):
+            coder = bits_back.BitsBackHyperprior.of(self)
+            return [bits_back.encode_chain(coder, [(x, q)])], None
         model = self.module
         y = map_tiled(model.g_a, x, ANALYSIS_TILING)
         gains = self._level_gains(q)
@@ -185,7 +238,12 @@ class FrozenHyperprior(FrozenImageCodec):
     def min_stream_bytes(self, header: NczHeader) -> tuple[int, ...]:
         """Fewest bytes of the z and y streams of the header's image, from the stored tables:
         every z symbol costs at least its channel's cheapest symbol, every y symbol the cheapest
-        of all y tables."""
+        of all y tables. A bits-back file has one stream holding every chained image."""
+        if bits_back.EXTRA_KEY in header.extra:
+            coder, chain = self._bits_back_coder(header)
+            sizes = [self._padded(header.height, header.width)]
+            sizes += [self._padded(h, w) for h, w, _, _ in chain]
+            return (bits_back.min_chain_bytes(coder, sizes),)
         padded = tuple(
             -(-side // self.stride) * self.stride for side in (header.height, header.width)
         )
