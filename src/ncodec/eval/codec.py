@@ -66,6 +66,12 @@ def split_codec_list(text: str, option: str = "--codecs") -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def check_unique_specs(specs: Sequence[str]) -> None:
+    """Refuse a run that lists one codec setting twice (its records would collide)."""
+    if len(set(specs)) != len(specs):
+        raise InputError(f"a codec setting is listed twice: {', '.join(specs)}")
+
+
 def parse_ladder(
     text: str, quality_range: tuple[Quality, Quality], codec_name: str
 ) -> tuple[Quality, ...]:

@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ncodec.errors import InputError, NcodecError
-from ncodec.eval.codec import Codec
+from ncodec.eval.codec import Codec, check_unique_specs
 from ncodec.eval.records import RecordStore, point_key
 from ncodec.eval.registry import resolve_codec
 from ncodec.eval.timing import configure_threads, timed
@@ -204,9 +204,7 @@ def run_evaluation(
         raise InputError("--timing-images must be >= 0")
     configure_threads(timing.threads)
     codecs = [resolve_codec(text, timing.threads) for text in codec_texts]
-    specs = [c.spec for c in codecs]
-    if len(set(specs)) != len(specs):
-        raise InputError(f"a codec setting is listed twice: {', '.join(specs)}")
+    check_unique_specs([c.spec for c in codecs])
     paths, skipped = _readable_images(find_images(data_dir))
     for name, reason in skipped.items():
         if warn:

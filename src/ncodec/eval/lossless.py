@@ -17,6 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ncodec.errors import InputError, NcodecError
+from ncodec.eval.codec import check_unique_specs
 from ncodec.eval.harness import TimingSettings
 from ncodec.eval.lossless_codecs import LosslessCodec, resolve_lossless_codec
 from ncodec.eval.records import RecordStore
@@ -112,9 +113,7 @@ def run_lossless(
         raise InputError("--report-only and --fresh contradict each other")
     configure_threads(timing.threads)
     codecs = [resolve_lossless_codec(text, timing.threads) for text in codec_texts]
-    specs = [c.spec for c in codecs]
-    if len(set(specs)) != len(specs):
-        raise InputError(f"a codec setting is listed twice: {', '.join(specs)}")
+    check_unique_specs([c.spec for c in codecs])
     images, skipped = _readable(find_images(data_dir))
     for name, reason in skipped.items():
         if warn:
