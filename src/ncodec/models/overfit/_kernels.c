@@ -121,9 +121,10 @@ static PyObject *arm_pass(PyObject *self, PyObject *args) {
     a.scale_count = scale_count;
     if (a.h <= 0 || a.w <= 0 || (a.py != 0 && a.py != 1) || (a.px != 0 && a.px != 1) ||
         (coarse_obj != Py_None && (a.h % 2 || a.w % 2)) || a.shift1 < -8 || a.shift1 > 30 ||
-        a.shift2 < -8 || a.shift2 > 30 || a.mean_shift < 1 || a.mean_shift > 40 ||
-        a.scale_shift < 1 || a.scale_shift > 40 || a.mean_bits < 0 || a.mean_bits > 16 ||
-        scale_count < 1 || mean_limit < 0 || mean_limit > (1LL << 30)) {
+        a.shift2 < -8 || a.shift2 > 30 || a.mean_shift < 1 || a.mean_shift > 30 ||
+        a.scale_shift < 1 || a.scale_shift > 30 || a.mean_bits < 0 || a.mean_bits > 16 ||
+        scale_count < 1 || scale_count > (1LL << 20) || mean_limit < 0 || mean_limit > (1LL << 20) ||
+        scale_offset < -(1LL << 20) || scale_offset > (1LL << 20)) {
         PyErr_SetString(PyExc_ValueError, "arm_pass: bad grid shape, phase, shift or rounding");
         return NULL;
     }

@@ -56,18 +56,16 @@ INLINE void NAME(dense_block)(const float *restrict x, int cin, const float *res
             NAME(store8)(y + (o + 3) * BLOCK + j + LANES, b3);
         }
     }
-    for (; o < cout; o++) {
+    for (; o < cout; o++) { /* the rest one at a time, all lanes in flight */
         const float *wo = w + o * w_stride_o;
-        for (int j = 0; j < BLOCK; j += 2 * LANES) {
-            v8 a = (v8){} + bias[o], b = a;
-            for (int i = 0; i < cin; i++) {
-                const float c = wo[i * w_stride_i];
-                a += c * NAME(load8)(x + i * BLOCK + j);
-                b += c * NAME(load8)(x + i * BLOCK + j + LANES);
-            }
-            NAME(store8)(y + o * BLOCK + j, a);
-            NAME(store8)(y + o * BLOCK + j + LANES, b);
+        v8 acc[BLOCK / LANES];
+        for (int v = 0; v < BLOCK / LANES; v++) acc[v] = (v8){} + bias[o];
+        for (int i = 0; i < cin; i++) {
+            const float c = wo[i * w_stride_i];
+            for (int v = 0; v < BLOCK / LANES; v++)
+                acc[v] += c * NAME(load8)(x + i * BLOCK + v * LANES);
         }
+        for (int v = 0; v < BLOCK / LANES; v++) NAME(store8)(y + o * BLOCK + v * LANES, acc[v]);
     }
 }
 
@@ -91,10 +89,8 @@ INLINE void NAME(rescale_block)(float *restrict y, int rows, int shift, float lo
     }
 }
 
-/* round-half-up(v / 2**shift) for shift >= 1, in 64-bit integers. */
-INLINE int64_t NAME(round_shift)(int64_t v, int shift) {
-    return (v + ((int64_t)1 << (shift - 1))) >> shift;
-}
+/* round-half-up(v / 2**shift) for 1 <= shift <= 30 of |v| < 2**24. */
+INLINE int32_t NAME(round_shift)(int32_t v, int shift) { return (v + (1 << (shift - 1))) >> shift; }
 
 /* The entropy model over one block of gathered contexts; lanes start..start+n get their table
  * index and floor(mean). */
@@ -107,14 +103,16 @@ INLINE void NAME(arm_block)(const ArmPass *a, const float *restrict ctx, Py_ssiz
     NAME(dense_block)(h1, hidden, a->w2, hidden, 1, a->b2, hidden, h2);
     NAME(rescale_block)(h2, hidden, a->shift2, 0.0f, a->top);
     NAME(dense_block)(h2, hidden, a->w3, 2, 1, a->b3, 2, o2);
-    const int64_t fraction_mask = ((int64_t)1 << a->mean_bits) - 1;
+    const int32_t fraction_mask = (1 << a->mean_bits) - 1, mean_limit = a->mean_limit;
+    const int32_t scale_offset = a->scale_offset, scale_top = a->scale_count - 1;
+    int32_t *restrict index = a->index + start, *restrict floor_mean = a->floor_mean + start;
     for (int j = 0; j < n; j++) {
-        int64_t mean = NAME(round_shift)((int64_t)o2[j], a->mean_shift);
-        mean = mean < -a->mean_limit ? -a->mean_limit : (mean > a->mean_limit ? a->mean_limit : mean);
-        int64_t scale = NAME(round_shift)((int64_t)o2[BLOCK + j], a->scale_shift) - a->scale_offset;
-        scale = scale < 0 ? 0 : (scale >= a->scale_count ? a->scale_count - 1 : scale);
-        a->index[start + j] = (int32_t)((scale << a->mean_bits) + (mean & fraction_mask));
-        a->floor_mean[start + j] = (int32_t)(mean >> a->mean_bits);
+        int32_t mean = NAME(round_shift)((int32_t)o2[j], a->mean_shift);
+        mean = mean < -mean_limit ? -mean_limit : (mean > mean_limit ? mean_limit : mean);
+        int32_t scale = NAME(round_shift)((int32_t)o2[BLOCK + j], a->scale_shift) - scale_offset;
+        scale = scale < 0 ? 0 : (scale > scale_top ? scale_top : scale);
+        index[j] = (scale << a->mean_bits) + (mean & fraction_mask);
+        floor_mean[j] = mean >> a->mean_bits;
     }
 }
 
@@ -142,18 +140,28 @@ static void NAME(arm_compute)(const ArmPass *a, const float *zeros) {
                 (a->coarse && yy >= 0 && yy < ch) ? a->coarse + (Py_ssize_t)yy * cw : zeros;
             shift_of[same + k] = k % 3 - 1;
         }
-        for (int c = 0; c < cols; c++) {
+        for (int c = 0; c < cols;) {
             if (c == 0 || c == cols - 1) { /* a neighbour may lie outside: check each one */
                 for (int k = 0; k < context; k++) {
                     const int xx = (k < same ? 2 * c : c) + shift_of[k];
                     const int width = k < same ? a->w : cw;
                     ctx[k * BLOCK + j] = (unsigned)xx < (unsigned)width ? row_of[k][xx] : 0.0f;
                 }
-            } else {
-                for (int k = 0; k < same; k++) ctx[k * BLOCK + j] = row_of[k][2 * c + shift_of[k]];
-                for (int k = same; k < context; k++) ctx[k * BLOCK + j] = row_of[k][c + shift_of[k]];
+                c++;
+                j++;
+            } else { /* a run of interior latents: strided copies, no checks */
+                const int run = cols - 1 - c < BLOCK - j ? cols - 1 - c : BLOCK - j;
+                for (int k = 0; k < same; k++) {
+                    const float *restrict src = row_of[k] + 2 * c + shift_of[k];
+                    float *restrict dst = ctx + k * BLOCK + j;
+                    for (int t = 0; t < run; t++) dst[t] = src[2 * t];
+                }
+                for (int k = same; k < context; k++)
+                    memcpy(ctx + k * BLOCK + j, row_of[k] + c + shift_of[k], run * sizeof(float));
+                c += run;
+                j += run;
             }
-            if (++j == BLOCK) {
+            if (j == BLOCK) {
                 NAME(arm_block)(a, ctx, start, BLOCK);
                 start += BLOCK;
                 j = 0;

@@ -125,7 +125,7 @@ class IntegerArm:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(table index, floor(mean)) int64 of the latents of pass p of grid g (flattened)."""
         compiled = kernels.compiled()
-        if compiled is None:
+        if compiled is None or min(self.mean_shift, self.scale_shift) < 1:  # kernel: shifts >= 1
             accumulators = self._accumulators_reference(grid, coarse, g, p)
             return self._indexes(accumulators[:, 0], accumulators[:, 1])
         h, w = grid.shape

@@ -118,12 +118,15 @@ class IntegerDecoder:
             for layer, w, b, s in layers
             if layer.kernel == 1
         ]
-        x = np.empty((3, height, width), dtype=np.float32)
+        # The RGB output overwrites the stack's first planes block by block after the block is
+        # read (the kernel copies each block's inputs first); the 3x3 layers then ping-pong
+        # between those planes and the next three, so no new image-sized buffer is touched.
+        x = stack[:3] if stack.shape[0] >= 3 else np.empty((3, height, width), np.float32)
         compiled.synthesis_pointwise(stack, height * width, pointwise, x)
+        spare = stack[3:6] if stack.shape[0] >= 6 else np.empty_like(x)
         for layer, weight, bias, shift in layers:
             if layer.kernel == 1:
                 continue
-            y = np.empty_like(x)
             compiled.conv3x3(
                 x,
                 3,
@@ -134,9 +137,9 @@ class IntegerDecoder:
                 shift,
                 *self._bounds(layer),
                 layer.residual,
-                y,
+                spare,
             )
-            x = y
+            x, spare = spare, x
         return torch.from_numpy(x)[None].mul_(2.0**-RGB.frac)
 
     @staticmethod
