@@ -10,6 +10,11 @@ Fine-tuning the shipped model on a fresh draw of examples (other steps per scan,
     python scripts/train_lidar.py train --out RUN --init weights/lidar-octree.safetensors \
         --steps 12000 --lr 5e-4
 
+The split head (9 logits: which single child, or several; coding 2) on the frozen body:
+
+    python scripts/train_lidar.py split --out RUN --init weights/lidar-octree.safetensors \
+        --steps 3000 --lr 1e-2 --weights DIR     # writes DIR/lidar-octree.safetensors
+
 Training scans: kitti_object's non-test frames and the even frames of kitti_seq1; validation
 (checkpoint monitoring only): three odd kitti_seq1 frames. The KITTI test_ frames and PandaSet
 are never read here. Every scan is quantized at four steps of a log-spaced grid (5-300 mm), so
@@ -27,7 +32,21 @@ import numpy as np
 import torch
 
 from ncodec.pointcloud import codec  # noqa: F401  (registers lidar-octree)
-from ncodec.pointcloud.training import OccupancyTask, build_examples, mean_bits
+from ncodec.pointcloud.integer_mlp import SEVERAL, SINGLES
+from ncodec.pointcloud.model import OccupancyNetwork
+from ncodec.pointcloud.training import (
+    OccupancyTask,
+    SplitOccupancyTask,
+    build_examples,
+    hidden_of,
+    init_split_head,
+    mean_bits,
+    mean_split_bits,
+    split_bits,
+    split_symbols,
+    train_split_head,
+    widen_split_head,
+)
 from ncodec.train.trainer import LoopSettings, Trainer, TrainState
 from ncodec.zoo import load_model_weights, save_model
 
@@ -76,7 +95,12 @@ def train(args: argparse.Namespace) -> None:
     val_set = np.load(args.out / "val.npz")
     rows = np.random.default_rng(0).permutation(len(val_set["symbols"]))[:VAL_EXAMPLES]
     val_features, val_symbols = val_set["features"][rows], val_set["symbols"][rows]
-    task = OccupancyTask(train_set["features"], train_set["symbols"], CONFIG, args.batch)
+    config = CONFIG
+    if args.split:
+        config = {**CONFIG, "split_head": True, "split_hidden": args.split_hidden}
+    kind = SplitOccupancyTask if args.split else OccupancyTask
+    task = kind(train_set["features"], train_set["symbols"], config, args.batch)
+    measure = mean_split_bits if args.split else mean_bits
     settings = LoopSettings(
         steps=args.steps,
         out=args.out,
@@ -85,15 +109,19 @@ def train(args: argparse.Namespace) -> None:
         val_every=2000,
         checkpoint_minutes=2.0,
     )
-    config = {"config": CONFIG, "batch": args.batch, "lr": args.lr, "examples": len(task.symbols)}
+    config = {"config": config, "batch": args.batch, "lr": args.lr, "examples": len(task.symbols)}
 
     def validate(model: torch.nn.Module, step: int) -> dict:
-        return {"val_bits": mean_bits(model, val_features, val_symbols)}
+        return {"val_bits": measure(model, val_features, val_symbols)}
 
     trainer = Trainer(task, settings, config, validate)
 
     def warm_start(state: TrainState) -> None:
-        state.model.load_state_dict(load_model_weights(args.init))
+        weights = load_model_weights(args.init)
+        if args.split_hidden and "split_layers.1.weight" not in weights:
+            widen_split_head(state.model, weights)
+        else:
+            state.model.load_state_dict(weights)
 
     trainer.run(trainer.start(args.resume, warm_start if args.init else None))
 
@@ -101,11 +129,12 @@ def train(args: argparse.Namespace) -> None:
 def export(args: argparse.Namespace) -> None:
     """Checkpoint -> weights/lidar-octree.safetensors + card (results added by the eval)."""
     state = torch.load(args.out / "checkpoint.pt", map_location="cpu", weights_only=False)
-    task = OccupancyTask(np.zeros((1, 1)), np.zeros(1), CONFIG)
+    config = state["config"]["config"]
+    task = OccupancyTask(np.zeros((1, 1)), np.zeros(1), config)
     model = task.build_model()
     model.load_state_dict(state["model"])
     weights = args.weights / "lidar-octree.safetensors"
-    save_model(weights, model, "lidar-octree", CONFIG)
+    save_model(weights, model, "lidar-octree", config)
     val = [json.loads(line) for line in (args.out / "val.jsonl").read_text().splitlines()]
     card_path = weights.with_suffix(".json")
     card = json.loads(card_path.read_text()) if card_path.exists() else {}
@@ -114,7 +143,7 @@ def export(args: argparse.Namespace) -> None:
             "name": "lidar-octree",
             "architecture": "lidar-octree",
             "kind": "point-cloud",
-            "config": CONFIG,
+            "config": config,
             "training": {
                 "data": [
                     "../shared/data/lidar/kitti_object (6 non-test frames)",
@@ -136,9 +165,35 @@ def export(args: argparse.Namespace) -> None:
     print(f"wrote {weights} and {card_path}")
 
 
+def split(args: argparse.Namespace) -> None:
+    """Fit the split head of the model in --init on the run's examples; write --weights."""
+    model = OccupancyNetwork(**CONFIG, split_head=True)
+    model.load_state_dict(load_model_weights(args.init), strict=False)
+    train_set, val_set = np.load(args.out / "train.npz"), np.load(args.out / "val.npz")
+    start = time.time()
+    hidden = hidden_of(model, train_set["features"])
+    symbols = train_set["symbols"]
+    rows = np.random.default_rng(0).permutation(len(val_set["symbols"]))[:VAL_EXAMPLES]
+    val_hidden, val_symbols = hidden_of(model, val_set["features"][rows]), val_set["symbols"][rows]
+    with torch.no_grad():  # the full head's exact 9-way marginal, for comparison
+        logits = model(torch.from_numpy(val_set["features"][rows].astype(np.float32)))
+        marginal = torch.cat([logits[:, SINGLES], logits[:, SEVERAL].logsumexp(1, keepdim=True)], 1)
+        target = torch.from_numpy(split_symbols(val_symbols))
+        full = float(torch.nn.functional.cross_entropy(marginal, target)) / np.log(2)
+    print(f"full head's 9-way marginal: val {full:.4f} bits/node", flush=True)
+    init_split_head(model, hidden, symbols)
+    print(f"start: val {split_bits(model, val_hidden, val_symbols):.4f} bits/node", flush=True)
+    train_split_head(model, hidden, symbols, args.steps, args.lr)
+    val = split_bits(model, val_hidden, val_symbols)
+    print(f"after {args.steps} steps ({time.time() - start:.0f} s): val {val:.4f}", flush=True)
+    args.weights.mkdir(parents=True, exist_ok=True)
+    config = {**CONFIG, "split_head": True}
+    save_model(args.weights / "lidar-octree.safetensors", model, "lidar-octree", config)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=("data", "train", "export"))
+    parser.add_argument("command", choices=("data", "train", "export", "split"))
     parser.add_argument("--out", type=Path, default=Path("/work/runs/pointcloud/run1"))
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument(
@@ -151,8 +206,13 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--init", type=Path, default=None, help="warm start from a weights file")
     parser.add_argument("--shift", type=int, default=0, help="other steps and nodes per scan")
+    parser.add_argument(
+        "--split", action="store_true", help="train/export with the split head (coding 2's rate)"
+    )
+    parser.add_argument("--split-hidden", type=int, default=0, help="split head's hidden width")
     args = parser.parse_args()
-    {"data": make_data, "train": train, "export": export}[args.command](args)
+    commands = {"data": make_data, "train": train, "export": export, "split": split}
+    commands[args.command](args)
 
 
 if __name__ == "__main__":

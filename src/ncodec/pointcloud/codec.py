@@ -28,7 +28,7 @@ from ncodec.pointcloud.adaptive import AdaptiveContexts
 from ncodec.pointcloud.context import FEATURE_MAX, FEATURES
 from ncodec.pointcloud.files import PointCloud, check_points
 from ncodec.pointcloud.integer_mlp import IntegerMLP
-from ncodec.pointcloud.learned import LearnedContexts
+from ncodec.pointcloud.learned import LearnedContexts, SplitContexts
 from ncodec.pointcloud.model import OccupancyNetwork, export_integer
 from ncodec.pointcloud.quantize import (
     MAX_DEPTH,
@@ -40,6 +40,9 @@ from ncodec.pointcloud.quantize import (
 )
 
 CONTEXT_KINDS = ("learned", "adaptive")
+CODING = 2
+"""How learned contexts code a byte: 1 (header without "coding"), one 255-way symbol; 2, a
+9-way symbol then, for several children, a 247-way one (`ncodec.pointcloud.learned`)."""
 
 
 class FrozenLidarCodec(FrozenCodec):
@@ -53,8 +56,10 @@ class FrozenLidarCodec(FrozenCodec):
     def effort_options(self) -> tuple[str, ...]:
         return ("step_mm", "contexts", "intensity")
 
-    def _contexts(self, kind: str) -> Any:
-        return LearnedContexts(self.network) if kind == "learned" else AdaptiveContexts()
+    def _contexts(self, kind: str, coding: int = CODING) -> Any:
+        if kind != "learned":
+            return AdaptiveContexts()
+        return SplitContexts(self.network) if coding == 2 else LearnedContexts(self.network)
 
     def compress(
         self, data: Any, quality: int, effort: int = 0, options: Mapping[str, Any] | None = None
@@ -71,7 +76,8 @@ class FrozenLidarCodec(FrozenCodec):
         depth = depth_for(cells)
         tree, leaves = octree.build(cells, depth)
         sensor = geometry.sensor_cell(origin, step)
-        streams = [geometry.encode(tree, step, sensor, self._contexts(kind))]
+        coding = CODING if self.network.split else 1
+        streams = [geometry.encode(tree, step, sensor, self._contexts(kind, coding))]
         info = PointCloudInfo(
             point_count=len(leaves),
             bbox_min=tuple(float(v) for v in origin),
@@ -79,6 +85,8 @@ class FrozenLidarCodec(FrozenCodec):
             step_mm=step,
         )
         extra: dict[str, Any] = {"depth": depth, "contexts": kind}
+        if kind == "learned" and self.network.split:
+            extra["coding"] = CODING
         if options.get("intensity") is not None:
             stream, extra["intensity"] = _encode_intensity(
                 data, cells, leaves, sensor, options["intensity"]
@@ -98,13 +106,18 @@ class FrozenLidarCodec(FrozenCodec):
             raise FormatError(f"invalid header: octree depth {depth!r}")
         if kind not in CONTEXT_KINDS:
             raise FormatError(f"invalid header: unknown contexts {kind!r}")
+        coding = extra.get("coding", 1)
+        if isinstance(coding, bool) or coding not in (1, 2):
+            raise FormatError(f"invalid header: unknown occupancy coding {coding!r}")
         quantization = intensity.check_header(extra.get("intensity")) if info.intensity else None
         expected = 2 if info.intensity else 1
         if len(streams) != expected:
             raise FormatError(f"point-cloud file has {len(streams)} streams, expected {expected}")
         origin = np.array(info.bbox_min, dtype=np.float64)
         sensor = geometry.sensor_cell(origin, info.step_mm)
-        cells = geometry.decode(streams[0], depth, info.step_mm, sensor, self._contexts(kind))
+        cells = geometry.decode(
+            streams[0], depth, info.step_mm, sensor, self._contexts(kind, coding)
+        )
         if len(cells) != info.point_count:
             raise FormatError(
                 f"corrupt geometry: {len(cells)} points decoded, header says {info.point_count}"

@@ -48,6 +48,11 @@ ADJ, ANY = _adjacency()
 _PARITY = (OFFSETS & 1) @ np.array([1, 2, 4])
 #: KNOWN[g, o]: the neighbour at offset o of a group-g node is in an earlier group.
 KNOWN = np.array([[(g ^ int(p)) < g for p in _PARITY] for g in range(GROUPS)])
+#: Per group: the known and the unknown offsets, and the rows of ADJ / ANY they use.
+_KNOWN_COLUMNS = [np.flatnonzero(row) for row in KNOWN]
+_UNKNOWN_COLUMNS = [np.flatnonzero(~row) for row in KNOWN]
+_ADJ_KNOWN = [ADJ.reshape(26, 8, 24)[c].reshape(-1, 24) for c in _KNOWN_COLUMNS]
+_ANY_UNKNOWN = [ANY[c] for c in _UNKNOWN_COLUMNS]
 
 
 def half_octaves(value_mm: float) -> int:
@@ -74,7 +79,9 @@ class LevelContext:
         self.neighbours = neighbours
         self.coords = coords
         self.child = child
-        self.occupancy = np.zeros(len(coords), dtype=np.uint8)
+        # One extra zero byte: a neighbour index of -1 (empty cell) reads it.
+        self._bytes = np.zeros(len(coords) + 1, dtype=np.uint8)
+        self.occupancy = self._bytes[:-1]
         self.groups = [np.flatnonzero(child == g) for g in range(GROUPS)]
         step_h = half_octaves(step_mm)
         doubled = (coords << (height + 1)) + (1 << height) - 1 - 2 * sensor[None, :]
@@ -91,19 +98,22 @@ class LevelContext:
         self._fixed = fixed
 
     def features(self, group: int) -> tuple[np.ndarray, np.ndarray]:
-        """The node indexes of a group and their features (n, FEATURES) int16."""
+        """The node indexes of a group and their features (n, FEATURES) float32 (small
+        integers, exact)."""
         index = self.groups[group]
         rows = self.neighbours[index]
         exists = rows >= 0
-        known = exists & KNOWN[group][None, :]
-        known_bytes = np.where(known, self.occupancy[np.where(known, rows, 0)], 0).astype(np.uint8)
-        child_bits = np.unpackbits(known_bytes, axis=1, bitorder="little")
-        out = np.zeros((len(index), FEATURES), dtype=np.int16)
+        out = np.zeros((len(index), FEATURES), dtype=np.float32)
         out[:, :26] = exists
         fixed = self._fixed[index]
         out[:, 26:52] = fixed[:, :26]
-        out[:, 52:76] = child_bits.astype(np.float32) @ ADJ
-        out[:, 76:84] = (exists & ~known).astype(np.float32) @ ANY
+        known = _KNOWN_COLUMNS[group]
+        if len(known):
+            known_bytes = self._bytes[rows[:, known]]
+            child_bits = np.unpackbits(known_bytes, axis=1, bitorder="little")
+            np.matmul(child_bits.astype(np.float32), _ADJ_KNOWN[group], out=out[:, 52:76])
+        unknown = _UNKNOWN_COLUMNS[group]
+        np.matmul(exists[:, unknown].astype(np.float32), _ANY_UNKNOWN[group], out=out[:, 76:84])
         out[:, 84 + group] = 1
         out[:, 92:96] = fixed[:, 26:]
         return index, out

@@ -26,6 +26,9 @@ PRECISION = 20
 SYMBOLS = 255
 CHUNK = 1024
 """Rows per block: keeps the (rows, 255) temporaries in cache."""
+#: Symbols (occupancy - 1) of the bytes with one child, and of those with several.
+SINGLES = (1 << np.arange(8)) - 1
+SEVERAL = np.setdiff1d(np.arange(SYMBOLS), SINGLES)
 
 
 def exp_table() -> np.ndarray:
@@ -39,6 +42,26 @@ def accumulation_bound(weight: np.ndarray, bias: np.ndarray, input_max: np.ndarr
     return int((worst + np.abs(bias.astype(np.int64))).max())
 
 
+def _read_layer(
+    arrays: Mapping[str, np.ndarray], name: str, input_max: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """One integer layer (`name.weight/bias/shift`) as (weight.T float32, bias float32,
+    2**-shift), checked (shapes, dtypes, the 2**24 bound); FormatError if bad."""
+    weight, bias, shift = (
+        np.asarray(arrays[f"{name}.{part}"]) for part in ("weight", "bias", "shift")
+    )
+    if any(a.dtype.kind != "i" for a in (weight, bias, shift)):
+        raise FormatError(f"occupancy network {name}: arrays must be integers")
+    if weight.ndim != 2 or weight.shape[1] != input_max.shape[0]:
+        raise FormatError(f"occupancy network {name}: weight shape {weight.shape}")
+    if bias.shape != (weight.shape[0],) or shift.shape != (1,) or not 0 <= shift[0] < 40:
+        raise FormatError(f"occupancy network {name}: bias or shift shape")
+    if accumulation_bound(weight, bias, input_max) >= EXACT_LIMIT:
+        raise FormatError(f"occupancy network {name}: accumulations reach 2**24")
+    scale = float(2.0 ** -int(shift[0]))
+    return weight.T.astype(np.float32), bias.astype(np.float32), scale
+
+
 class IntegerMLP:
     """Integer layers read from exported arrays (`layer{k}.weight/bias/shift`, `exp_table`)."""
 
@@ -48,23 +71,20 @@ class IntegerMLP:
         bound = np.asarray(input_max, dtype=np.int64)
         k = 0
         while f"layer{k}.weight" in arrays:
-            weight, bias, shift = (
-                np.asarray(arrays[f"layer{k}.{name}"]) for name in ("weight", "bias", "shift")
-            )
-            if any(a.dtype.kind != "i" for a in (weight, bias, shift)):
-                raise FormatError(f"occupancy network layer {k}: arrays must be integers")
-            if weight.ndim != 2 or weight.shape[1] != bound.shape[0]:
-                raise FormatError(f"occupancy network layer {k}: weight shape {weight.shape}")
-            if bias.shape != (weight.shape[0],) or shift.shape != (1,) or not 0 <= shift[0] < 40:
-                raise FormatError(f"occupancy network layer {k}: bias or shift shape")
-            if accumulation_bound(weight, bias, bound) >= EXACT_LIMIT:
-                raise FormatError(f"occupancy network layer {k}: accumulations reach 2**24")
-            scale = float(2.0 ** -int(shift[0]))
-            self.layers.append((weight.T.astype(np.float32), bias.astype(np.float32), scale))
-            bound = np.full(weight.shape[0], ACTIVATION_LEVELS, dtype=np.int64)
+            self.layers.append(_read_layer(arrays, f"layer{k}", bound))
+            bound = np.full(self.layers[-1][0].shape[1], ACTIVATION_LEVELS, dtype=np.int64)
             k += 1
         if not self.layers or self.layers[-1][0].shape[1] != SYMBOLS:
             raise FormatError(f"occupancy network must end in {SYMBOLS} logits")
+        bound = np.full(self.layers[-1][0].shape[0], ACTIVATION_LEVELS, dtype=np.int64)
+        self.split: list[tuple[np.ndarray, np.ndarray, float]] = []
+        while f"split{len(self.split)}.weight" in arrays:
+            self.split.append(_read_layer(arrays, f"split{len(self.split)}", bound))
+            bound = np.full(self.split[-1][0].shape[1], ACTIVATION_LEVELS, dtype=np.int64)
+        if self.split and self.split[-1][0].shape[1] != len(SINGLES) + 1:
+            raise FormatError(f"occupancy network: the split head must give {len(SINGLES) + 1}")
+        weight_t, bias, scale = self.layers[-1]
+        self.several = (np.ascontiguousarray(weight_t[:, SEVERAL]), bias[SEVERAL], scale)
         table = np.asarray(arrays.get("exp_table", np.zeros(0)))
         if table.shape != (EXP_SIZE,) or table.dtype.kind != "i" or table[0] != EXP_ONE:
             raise FormatError("occupancy network: bad exp table")
@@ -77,39 +97,68 @@ class IntegerMLP:
         """Width of the first hidden layer."""
         return int(self.layers[0][0].shape[1])
 
-    def scaled_logits(self, features: np.ndarray) -> tuple[np.ndarray, float]:
-        """The last layer's exact sums z (n, 255) float32 and its scale: logit = floor(z*scale)."""
-        x = features.astype(np.float32)
-        last = len(self.layers) - 1
-        for k, (weight_t, bias, scale) in enumerate(self.layers):
+    def hidden_levels(self, features: np.ndarray, layers: list | None = None) -> np.ndarray:
+        """The last hidden layer's integer activations (n, hidden) float32 (of `layers`
+        applied to the input, by default the body's hidden layers)."""
+        x = features.astype(np.float32, copy=False)
+        for weight_t, bias, scale in self.layers[:-1] if layers is None else layers:
             z = x @ weight_t
             z += bias
-            if k == last:
-                return z, scale
-            x = np.clip(np.floor(z * np.float32(scale)), 0, ACTIVATION_LEVELS)
-        raise AssertionError("unreachable")
+            z *= np.float32(scale)
+            x = np.clip(np.floor(z, out=z), 0, ACTIVATION_LEVELS, out=z)
+        return x
 
-    def gaps(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """How far below each row's most likely symbol each symbol is, in 1/16 nat (int32,
-        0..255), and the first most likely symbol of each row."""
-        z, scale = self.scaled_logits(features)
+    def gaps(
+        self, features: np.ndarray, layer: tuple | None = None, hidden: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """How far below each row's most likely symbol each symbol is, in 1/16 nat (uint8,
+        0..255), and the first most likely symbol of each row: of the full head, or of an
+        output `layer` on the `hidden` activations."""
+        weight_t, bias, scale = self.layers[-1] if layer is None else layer
+        z = (self.hidden_levels(features) if hidden is None else hidden) @ weight_t
+        z += bias
         z *= np.float32(scale)
         np.floor(z, out=z)
         top = np.argmax(z, axis=1)
         z -= z[np.arange(len(z)), top][:, None]
         np.maximum(z, -(EXP_SIZE - 1), out=z)
-        return (-z).astype(np.intp), top
+        np.negative(z, out=z)
+        return z.astype(np.uint8), top
 
-    def coder_weights(self, features: np.ndarray, weight_bits: int) -> np.ndarray:
-        """`counts << weight_bits` minus 1 per symbol (float64, exact), block by block."""
-        out = np.empty((len(features), SYMBOLS), dtype=np.float64)
+    def coder_weights(
+        self, features: np.ndarray, weight_bits: int, layer: tuple | None = None
+    ) -> np.ndarray:
+        """`counts << weight_bits` minus 1 per symbol (float64, exact), block by block: of the
+        full head on features, or of an output `layer` on hidden activations."""
+        width = (self.layers[-1] if layer is None else layer)[0].shape[1]
+        out = np.empty((len(features), width), dtype=np.float64)
         for start in range(0, len(features), CHUNK):
             rows = slice(start, start + CHUNK)
             counts = out[rows]
-            counts_from_gaps(*self.gaps(features[rows]), self.exp, out=counts)
+            if layer is None:
+                gaps = self.gaps(features[rows])
+            else:
+                gaps = self.gaps(None, layer, features[rows])
+            counts_from_gaps(*gaps, self.exp, out=counts)
             counts *= float(1 << weight_bits)
             counts -= 1.0
         return out
+
+    def split_coder_weights(
+        self, features: np.ndarray, weight_bits: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The split head's coder weights (n, 9) (single child 0..7, several) and the hidden
+        activations (n, hidden) for `several_coder_weights`; FormatError without a head."""
+        if not self.split:
+            raise FormatError("this lidar-octree model has no split head (coding 2)")
+        hidden = self.hidden_levels(features)
+        head = self.hidden_levels(hidden, self.split[:-1])
+        return self.coder_weights(head, weight_bits, self.split[-1]), hidden
+
+    def several_coder_weights(self, hidden: np.ndarray, weight_bits: int) -> np.ndarray:
+        """Coder weights (n, 247) of the patterns with several children (the full head's
+        logits restricted to them)."""
+        return self.coder_weights(hidden, weight_bits, self.several)
 
     def counts(self, features: np.ndarray) -> np.ndarray:
         """Symbol counts (n, 255) int64, each >= 1, each row summing to 2**PRECISION."""
@@ -119,19 +168,16 @@ class IntegerMLP:
 def counts_from_gaps(
     gap: np.ndarray, top: np.ndarray, exp: np.ndarray, out: np.ndarray | None = None
 ) -> np.ndarray:
-    """Counts (float64 holding integers) >= 1 summing to 2**PRECISION per row.
+    """Counts (float64 holding integers) >= 1 summing to 2**PRECISION per row of K symbols.
 
-    weight_i = exp[gap_i]; with W = sum of weights and R = floor((2**P - 255) * 2**32 / W),
+    weight_i = exp[gap_i]; with W = sum of weights and R = floor((2**P - K) * 2**32 / W),
     count_i = 1 + floor(weight_i * R / 2**32), and what the floors leave goes to symbol `top`
     (the first with gap 0). Every product is an integer below 2**53 or such an integer times a
     power of two, so float64 computes the exact integer result.
     """
-    counts = exp.take(gap)
-    if out is not None:
-        out[...] = counts
-        counts = out
+    counts = np.take(exp, gap, out=out)
     total = counts.sum(axis=1).astype(np.int64)
-    free = (1 << PRECISION) - SYMBOLS
+    free = (1 << PRECISION) - gap.shape[1]
     ratio = ((free << 32) // total).astype(np.float64) * 2.0**-32
     counts *= ratio[:, None]
     np.floor(counts, out=counts)

@@ -1,9 +1,18 @@
-"""Learned contexts: each node's 255-way table from the fixed-point occupancy network.
+"""Learned contexts: each node's tables from the fixed-point occupancy network.
 
 Tables are pushed as constriction categorical rows whose float weights are
 `count * 2**(24 - PRECISION) - 1`: with these integer weights constriction's quantization is
 exact (see `ncodec.coding.coder_models.categorical_model`), so the coder uses exactly the
 integer counts, and a whole group is one vectorized coder call.
+
+Two codings of the same network output:
+
+- `LearnedContexts` (coding 1, the first files): the byte as one 255-way symbol.
+- `SplitContexts` (coding 2): first a 9-way symbol, which single child or "several", from the
+  network's split head (9 logits on the last hidden layer), then, only for "several", which of
+  the 247 patterns with several children, from the full head's logits of those patterns. Deep
+  in the tree almost every node has one child, so most nodes need only the 9 logits and a
+  9-symbol table instead of 255 of each.
 """
 
 from __future__ import annotations
@@ -13,14 +22,20 @@ import numpy as np
 
 from ncodec.coding import AnsStack
 from ncodec.coding.coder_models import CODER_PRECISION
-from ncodec.pointcloud.integer_mlp import PRECISION, IntegerMLP
+from ncodec.pointcloud.integer_mlp import PRECISION, SEVERAL, SINGLES, SYMBOLS, IntegerMLP
 
 CATEGORICAL = constriction.stream.model.Categorical(perfect=False)
 WEIGHT_BITS = CODER_PRECISION - PRECISION
+#: SPLIT[symbol]: the 9-way symbol (child index of a single child, 8 for several children);
+#: RANK_SEVERAL[symbol]: the index among the patterns with several children.
+SPLIT = np.full(SYMBOLS, len(SINGLES), dtype=np.int64)
+SPLIT[SINGLES] = np.arange(len(SINGLES))
+RANK_SEVERAL = np.zeros(SYMBOLS, dtype=np.int64)
+RANK_SEVERAL[SEVERAL] = np.arange(len(SEVERAL))
 
 
 class LearnedContexts:
-    """Stateless: a node's table depends only on its features."""
+    """Coding 1. Stateless: a node's table depends only on its features."""
 
     stateless = True
 
@@ -40,3 +55,34 @@ class LearnedContexts:
             return np.zeros(0, dtype=np.int64)
         weights = self.network.coder_weights(features, WEIGHT_BITS)
         return stack.pop_family(CATEGORICAL, weights, shape=(len(features),)).astype(np.int64)
+
+
+class SplitContexts(LearnedContexts):
+    """Coding 2: a 9-way symbol per node, then a 247-way one for nodes with several children."""
+
+    def push(self, stack: AnsStack, features: np.ndarray, symbols: np.ndarray) -> None:
+        """Push a group's symbols (occupancy - 1): the several-children part first (it is
+        popped last)."""
+        if not len(symbols):
+            return
+        head_weights, hidden = self.network.split_coder_weights(features, WEIGHT_BITS)
+        head = SPLIT[symbols]
+        several = np.flatnonzero(head == len(SINGLES))
+        if len(several):
+            weights = self.network.several_coder_weights(hidden[several], WEIGHT_BITS)
+            stack.push_family(RANK_SEVERAL[symbols[several]], CATEGORICAL, weights)
+        stack.push_family(head, CATEGORICAL, head_weights)
+
+    def pop(self, stack: AnsStack, features: np.ndarray) -> np.ndarray:
+        """Pop a group's symbols."""
+        if not len(features):
+            return np.zeros(0, dtype=np.int64)
+        head_weights, hidden = self.network.split_coder_weights(features, WEIGHT_BITS)
+        head = stack.pop_family(CATEGORICAL, head_weights, shape=(len(features),))
+        symbols = SINGLES[np.minimum(head.astype(np.int64), len(SINGLES) - 1)]
+        several = np.flatnonzero(head == len(SINGLES))
+        if len(several):
+            weights = self.network.several_coder_weights(hidden[several], WEIGHT_BITS)
+            rank = stack.pop_family(CATEGORICAL, weights, shape=(len(several),))
+            symbols[several] = SEVERAL[rank.astype(np.int64)]
+        return symbols

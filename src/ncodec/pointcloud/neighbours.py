@@ -46,6 +46,21 @@ RANK = np.array(
     [[bin(b & ((1 << c) - 1)).count("1") for c in range(8)] for b in range(256)], dtype=np.int64
 )
 POPCOUNT = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
+_EMPTY = 256
+"""Stand-in byte of a cell whose owner does not exist (row of -1 in `_CHILD_ROW`)."""
+#: _CHILD_ROW[byte * 8 + c]: child c's rank among its siblings, -1 if absent (byte 256: none).
+_CHILD_ROW = (
+    np.concatenate(
+        [
+            np.where((np.arange(256)[:, None] >> np.arange(8)) & 1 == 1, RANK, -1),
+            np.full((1, 8), -1),
+        ]
+    )
+    .astype(np.int32)
+    .ravel()
+)
+_PARENT_SLOT32 = PARENT_SLOT.astype(np.int32)
+_CHILD_SLOT32 = CHILD_SLOT.astype(np.int32)
 
 
 def root_neighbours() -> np.ndarray:
@@ -57,16 +72,24 @@ def child_neighbours(
     neighbours: np.ndarray, occupancy: np.ndarray, parent: np.ndarray, child: np.ndarray
 ) -> np.ndarray:
     """Neighbour table (M, 26) of the next level (-1: empty cell) from this level's table (N, 26),
-    its occupancy bytes (N,) and each child's parent index and position (M,)."""
+    its occupancy bytes (N,) and each child's parent index and position (M,).
+
+    Flat int32 gathers only: the owner of each neighbour cell (a parent-level node, or the
+    stand-in row N for none), then its byte and the child's rank from one lookup table.
+    """
     count = len(occupancy)
-    table = np.concatenate([neighbours, np.arange(count, dtype=np.int32)[:, None]], axis=1)
+    table = np.empty((count, 27), dtype=np.int32)
+    table[:, :26] = neighbours
+    table[:, 26] = np.arange(count, dtype=np.int32)
     sizes = POPCOUNT[occupancy]
-    first_child = np.cumsum(sizes) - sizes
-    owner = table[parent[:, None], PARENT_SLOT[child]]
-    valid = owner >= 0
-    owner = np.where(valid, owner, 0)
-    owner_bytes = occupancy[owner].astype(np.int64)
-    slot = CHILD_SLOT[child]
-    present = valid & (((owner_bytes >> slot) & 1) == 1)
-    index = first_child[owner] + RANK[owner_bytes, slot]
-    return np.where(present, index, -1).astype(np.int32)
+    first_child = np.zeros(count + 1, dtype=np.int32)
+    first_child[:count] = np.cumsum(sizes) - sizes
+    bytes_ = np.empty(count + 1, dtype=np.int32)
+    bytes_[:count] = occupancy
+    bytes_[count] = _EMPTY
+    owner = table.ravel().take((parent.astype(np.int32) * 27)[:, None] + _PARENT_SLOT32[child])
+    owner[owner < 0] = count
+    rank = _CHILD_ROW.take(bytes_.take(owner) * 8 + _CHILD_SLOT32[child])
+    index = first_child.take(owner) + rank
+    index[rank < 0] = -1
+    return index
