@@ -83,20 +83,26 @@ class OccupancyTask:
         return features.to(device), symbols.to(device)
 
     def loss(self, model: nn.Module, batch: Any) -> dict[str, torch.Tensor]:
-        features, symbols = batch
-        bits = nn.functional.cross_entropy(model(features), symbols) / np.log(2)
+        bits = type(self).rate(model, *batch)
         return {"loss": bits, "bits": bits.detach()}
 
+    @staticmethod
+    def rate(model: nn.Module, features: torch.Tensor, symbols: torch.Tensor) -> torch.Tensor:
+        """Bits per node of coding 1 (the byte as one 255-way symbol)."""
+        return nn.functional.cross_entropy(model(features), symbols) / np.log(2)
 
-def mean_bits(model: nn.Module, features: np.ndarray, symbols: np.ndarray) -> float:
-    """Cross-entropy (bits per node) of the float model on held-out examples."""
+
+def mean_bits(
+    model: nn.Module, features: np.ndarray, symbols: np.ndarray, rate: Any = OccupancyTask.rate
+) -> float:
+    """`rate` (bits per node, by default coding 1's) of the float model on held-out examples."""
     total = 0.0
     with torch.no_grad():
         for start in range(0, len(symbols), 65536):
             x = torch.from_numpy(features[start : start + 65536].astype(np.float32))
             y = torch.from_numpy(symbols[start : start + 65536].astype(np.int64))
-            total += float(nn.functional.cross_entropy(model(x), y, reduction="sum"))
-    return total / len(symbols) / np.log(2)
+            total += float(rate(model, x, y)) * len(y)
+    return total / len(symbols)
 
 
 def split_symbols(symbols: np.ndarray) -> np.ndarray:
@@ -177,21 +183,12 @@ def split_rate(
 class SplitOccupancyTask(OccupancyTask):
     """Like `OccupancyTask`, but the loss is the rate of coding 2 (split head + several)."""
 
-    def loss(self, model: nn.Module, batch: Any) -> dict[str, torch.Tensor]:
-        features, symbols = batch
-        bits = split_rate(model, features, symbols)
-        return {"loss": bits, "bits": bits.detach()}
+    rate = staticmethod(split_rate)
 
 
 def mean_split_bits(model: nn.Module, features: np.ndarray, symbols: np.ndarray) -> float:
     """`split_rate` (bits per node) of the float model on held-out examples."""
-    total = 0.0
-    with torch.no_grad():
-        for start in range(0, len(symbols), 65536):
-            x = torch.from_numpy(features[start : start + 65536].astype(np.float32))
-            y = torch.from_numpy(symbols[start : start + 65536].astype(np.int64))
-            total += float(split_rate(model, x, y)) * len(y)
-    return total / len(symbols)
+    return mean_bits(model, features, symbols, split_rate)
 
 
 def widen_split_head(model: OccupancyNetwork, state: dict[str, torch.Tensor]) -> None:
