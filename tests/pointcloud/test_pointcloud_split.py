@@ -23,7 +23,9 @@ from ncodec.pointcloud.integer_mlp import (
     counts_from_gaps,
 )
 from ncodec.pointcloud.learned import WEIGHT_BITS
+from ncodec.pointcloud.model import OccupancyNetwork
 from ncodec.pointcloud.quantize import depth_for, quantize
+from ncodec.pointcloud.training import widen_split_head
 from ncodec.zoo import ENV_PATH, save_model
 
 SPLIT = {"hidden": 8, "layers": 1, "split_head": True}
@@ -128,3 +130,18 @@ def test_coding_2_needs_a_split_head(tiny_lidar):
     bad = NczHeader(header.model, header.weights_hash, header.payload, extra=extra)
     with pytest.raises(FormatError, match="split head"):
         api.decode(write_ncz(bad, streams))
+
+
+def test_widening_the_split_head_keeps_its_logits():
+    """A head with an identity hidden layer starts exactly where the one-layer head was."""
+    torch.manual_seed(4)
+    narrow = OccupancyNetwork(16, 2, split_head=True)
+    wide = OccupancyNetwork(16, 2, split_head=True, split_hidden=16)
+    widen_split_head(wide, narrow.state_dict())
+    x = torch.from_numpy(
+        np.random.default_rng(5).integers(0, FEATURE_MAX + 1, (500, FEATURES)).astype(np.float32)
+    )
+    with torch.no_grad():
+        before = narrow.split_logits(narrow.hidden_levels(x))
+        after = wide.split_logits(wide.hidden_levels(x))
+    assert torch.equal(before, after)
