@@ -56,6 +56,15 @@ typedef struct {
     int32_t *index, *floor_mean;
 } ArmPass;
 
+/* The chain of 1x1 synthesis layers: input widths cin[0..count], weights (out, in) row-major. */
+typedef struct {
+    int count;
+    int cin[MAX_LAYERS + 1];
+    const float *weights[MAX_LAYERS], *biases[MAX_LAYERS];
+    int shift[MAX_LAYERS];
+    float lo[MAX_LAYERS], hi[MAX_LAYERS];
+} Pointwise;
+
 /* The compute kernels, compiled for the baseline instruction set and, on x86-64 with GCC or
  * Clang, once more for AVX2 with FMA, picked at import by what the CPU supports. The results
  * are the same either way (exact integer arithmetic). */
@@ -201,71 +210,137 @@ fail:
     return NULL;
 }
 
+/* Reads a sequence of (weight (out, in), bias, shift, lo, hi) into `pw`, holding the buffers
+ * in `held` (2 * MAX_LAYERS entries, to release). */
+static int parse_pointwise(PyObject *layers_obj, Pointwise *pw, Buffer *held) {
+    PyObject *layers = PySequence_Fast(layers_obj, "layers must be a sequence");
+    if (!layers) return -1;
+    pw->count = (int)PySequence_Fast_GET_SIZE(layers);
+    if (pw->count < 1 || pw->count > MAX_LAYERS) {
+        PyErr_SetString(PyExc_ValueError, "synthesis: bad layer count");
+        goto fail;
+    }
+    for (int l = 0; l < pw->count; l++) {
+        PyObject *wobj, *bobj;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(layers, l), "OOiff", &wobj, &bobj,
+                              &pw->shift[l], &pw->lo[l], &pw->hi[l]))
+            goto fail;
+        if (pw->shift[l] < -8 || pw->shift[l] > 30) {
+            PyErr_SetString(PyExc_ValueError, "synthesis: bad shift");
+            goto fail;
+        }
+        if (PyObject_GetBuffer(bobj, &held[2 * l + 1].view, PyBUF_C_CONTIGUOUS) < 0) goto fail;
+        held[2 * l + 1].held = 1;
+        int cout = (int)(held[2 * l + 1].view.len / (Py_ssize_t)sizeof(float));
+        if (PyObject_GetBuffer(wobj, &held[2 * l].view, PyBUF_C_CONTIGUOUS) < 0) goto fail;
+        held[2 * l].held = 1;
+        int in = cout ? (int)(held[2 * l].view.len / (Py_ssize_t)sizeof(float) / cout) : 0;
+        if (cout < 1 || cout > MAX_WIDTH || in < 1 || in > MAX_WIDTH ||
+            held[2 * l].view.len != (Py_ssize_t)in * cout * (Py_ssize_t)sizeof(float) ||
+            (l > 0 && in != pw->cin[l])) {
+            PyErr_SetString(PyExc_ValueError, "synthesis: layer shapes do not chain");
+            goto fail;
+        }
+        pw->cin[l] = in;
+        pw->cin[l + 1] = cout;
+        pw->weights[l] = held[2 * l].view.buf;
+        pw->biases[l] = held[2 * l + 1].view.buf;
+    }
+    Py_DECREF(layers);
+    return 0;
+fail:
+    Py_DECREF(layers);
+    return -1;
+}
+
 /* synthesis_pointwise(stack, pixels, layers, out)
  *
  * The chain of 1x1 layers over `pixels` pixels of a channel-major (C, pixels) stack; `layers` is
  * a sequence of (weight (out, in), bias, shift, lo, hi); the last layer's output goes to out
- * (C_last, pixels).
+ * (C_last, pixels), which may be the stack's first planes (each block is read before written).
  */
 static PyObject *synthesis_pointwise(PyObject *self, PyObject *args) {
     PyObject *stack_obj, *layers_obj, *out_obj;
     Py_ssize_t pixels;
     if (!PyArg_ParseTuple(args, "OnOO", &stack_obj, &pixels, &layers_obj, &out_obj)) return NULL;
-    PyObject *layers = PySequence_Fast(layers_obj, "synthesis_pointwise: layers");
-    if (!layers) return NULL;
-    int count = (int)PySequence_Fast_GET_SIZE(layers);
     Buffer b[2 * MAX_LAYERS + 2];
     memset(b, 0, sizeof b);
-    int shift[MAX_LAYERS], cin[MAX_LAYERS + 1];
-    float lo[MAX_LAYERS], hi[MAX_LAYERS];
-    const float *weights[MAX_LAYERS], *biases[MAX_LAYERS];
-    if (count < 1 || count > MAX_LAYERS || pixels <= 0) {
-        PyErr_SetString(PyExc_ValueError, "synthesis_pointwise: bad layer count or size");
-        goto fail;
+    Pointwise pw;
+    if (pixels <= 0) {
+        PyErr_SetString(PyExc_ValueError, "synthesis_pointwise: bad size");
+        return NULL;
     }
-    for (int l = 0; l < count; l++) {
-        PyObject *wobj, *bobj;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(layers, l), "OOiff", &wobj, &bobj,
-                              &shift[l], &lo[l], &hi[l]))
-            goto fail;
-        if (shift[l] < -8 || shift[l] > 30) {
-            PyErr_SetString(PyExc_ValueError, "synthesis_pointwise: bad shift");
-            goto fail;
-        }
-        if (PyObject_GetBuffer(bobj, &b[2 * l + 1].view, PyBUF_C_CONTIGUOUS) < 0) goto fail;
-        b[2 * l + 1].held = 1;
-        int cout = (int)(b[2 * l + 1].view.len / (Py_ssize_t)sizeof(float));
-        if (PyObject_GetBuffer(wobj, &b[2 * l].view, PyBUF_C_CONTIGUOUS) < 0) goto fail;
-        b[2 * l].held = 1;
-        int in = cout ? (int)(b[2 * l].view.len / (Py_ssize_t)sizeof(float) / cout) : 0;
-        if (cout < 1 || cout > MAX_WIDTH || in < 1 || in > MAX_WIDTH ||
-            b[2 * l].view.len != (Py_ssize_t)in * cout * (Py_ssize_t)sizeof(float) ||
-            (l > 0 && in != cin[l])) {
-            PyErr_SetString(PyExc_ValueError, "synthesis_pointwise: layer shapes do not chain");
-            goto fail;
-        }
-        cin[l] = in;
-        cin[l + 1] = cout;
-        weights[l] = b[2 * l].view.buf;
-        biases[l] = b[2 * l + 1].view.buf;
-    }
-    if (get_buffer(stack_obj, &b[2 * count], 0, (Py_ssize_t)cin[0] * pixels, "stack") < 0)
+    if (parse_pointwise(layers_obj, &pw, b) < 0) goto fail;
+    if (get_buffer(stack_obj, &b[2 * MAX_LAYERS], 0, (Py_ssize_t)pw.cin[0] * pixels, "stack") < 0)
         goto fail;
-    if (get_buffer(out_obj, &b[2 * count + 1], 1, (Py_ssize_t)cin[count] * pixels, "out") < 0)
+    if (get_buffer(out_obj, &b[2 * MAX_LAYERS + 1], 1, (Py_ssize_t)pw.cin[pw.count] * pixels,
+                   "out") < 0)
         goto fail;
     {
-        const float *stack = b[2 * count].view.buf;
-        float *out = b[2 * count + 1].view.buf;
+        const float *stack = b[2 * MAX_LAYERS].view.buf;
+        float *out = b[2 * MAX_LAYERS + 1].view.buf;
         Py_BEGIN_ALLOW_THREADS;
-        DISPATCH(pointwise_compute, stack, pixels, count, cin, weights, biases, shift, lo, hi, out);
+        DISPATCH(pointwise_compute, &pw, stack, pixels, pixels, out, pixels);
         Py_END_ALLOW_THREADS;
     }
-    Py_DECREF(layers);
     release(b, 2 * MAX_LAYERS + 2);
     Py_RETURN_NONE;
 fail:
-    Py_DECREF(layers);
     release(b, 2 * MAX_LAYERS + 2);
+    return NULL;
+}
+
+/* upsampled_synthesis(coarse, channels, h, w, finest, scale, taps, shift, limit, layers, out)
+ *
+ * The last x2 upsampling of a (channels, h, w) stack, prepended with the finest grid (2h, 2w)
+ * times `scale`, through the 1x1 layers, row by row (see upsampled_synthesis_compute); out is
+ * (C_last, 2h, 2w). Equal to upsample2x, the concatenation, then synthesis_pointwise.
+ */
+static PyObject *upsampled_synthesis(PyObject *self, PyObject *args) {
+    PyObject *coarse_obj, *finest_obj, *layers_obj, *out_obj;
+    int channels, h, w, shift;
+    float scale, q[4], limit;
+    if (!PyArg_ParseTuple(args, "OiiiOf(ffff)ifOO", &coarse_obj, &channels, &h, &w, &finest_obj,
+                          &scale, &q[0], &q[1], &q[2], &q[3], &shift, &limit, &layers_obj,
+                          &out_obj))
+        return NULL;
+    if (channels < 1 || h < 1 || w < 1 || shift < 0 || shift > 30) {
+        PyErr_SetString(PyExc_ValueError, "upsampled_synthesis: bad shape or shift");
+        return NULL;
+    }
+    const Py_ssize_t plane = (Py_ssize_t)h * w;
+    Buffer b[2 * MAX_LAYERS + 3];
+    memset(b, 0, sizeof b);
+    Pointwise pw;
+    float *scratch = NULL;
+    if (parse_pointwise(layers_obj, &pw, b) < 0) goto fail;
+    if (pw.cin[0] != channels + 1) {
+        PyErr_SetString(PyExc_ValueError, "upsampled_synthesis: first layer width != channels + 1");
+        goto fail;
+    }
+    if (get_buffer(coarse_obj, &b[2 * MAX_LAYERS], 0, channels * plane, "coarse") < 0) goto fail;
+    if (get_buffer(finest_obj, &b[2 * MAX_LAYERS + 1], 0, 4 * plane, "finest") < 0) goto fail;
+    if (get_buffer(out_obj, &b[2 * MAX_LAYERS + 2], 1, pw.cin[pw.count] * 4 * plane, "out") < 0)
+        goto fail;
+    scratch = malloc(sizeof(float) * ((size_t)(channels + 1) * 2 * w + 4 * (size_t)w + 4));
+    if (!scratch) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    {
+        const float *coarse = b[2 * MAX_LAYERS].view.buf, *finest = b[2 * MAX_LAYERS + 1].view.buf;
+        float *out = b[2 * MAX_LAYERS + 2].view.buf;
+        Py_BEGIN_ALLOW_THREADS;
+        DISPATCH(upsampled_synthesis_compute, &pw, coarse, channels, h, w, finest, scale, q, shift,
+                 limit, out, scratch);
+        Py_END_ALLOW_THREADS;
+    }
+    free(scratch);
+    release(b, 2 * MAX_LAYERS + 3);
+    Py_RETURN_NONE;
+fail:
+    free(scratch);
+    release(b, 2 * MAX_LAYERS + 3);
     return NULL;
 }
 
@@ -341,7 +416,7 @@ static PyObject *upsample2x(PyObject *self, PyObject *args) {
     if (get_buffer(x_obj, &b[0], 0, channels * plane, "x") < 0) goto fail;
     if (get_buffer(out_obj, &b[1], 1, channels * plane * 4, "out") < 0) goto fail;
     {
-        float *scratch = malloc(sizeof(float) * ((size_t)plane * 2 + 3 * ((size_t)w + 8)));
+        float *scratch = malloc(sizeof(float) * (4 * (size_t)w + 4));
         if (!scratch) {
             PyErr_NoMemory();
             goto fail;
@@ -383,6 +458,8 @@ static PyMethodDef methods[] = {
     {"synthesis_pointwise", synthesis_pointwise, METH_VARARGS, "The 1x1 synthesis layers."},
     {"conv3x3", conv3x3, METH_VARARGS, "A 3x3 synthesis layer with replicated borders."},
     {"upsample2x", upsample2x, METH_VARARGS, "x2 upsampling with rounding after each axis."},
+    {"upsampled_synthesis", upsampled_synthesis, METH_VARARGS,
+     "The last x2 upsampling fused with the 1x1 layers, row by row."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -175,28 +175,29 @@ static void NAME(arm_compute)(const ArmPass *a, const float *zeros) {
     }
 }
 
-static void NAME(pointwise_compute)(const float *stack, Py_ssize_t pixels, int count,
-                                     const int *cin, const float *const *weights,
-                                     const float *const *biases, const int *shift,
-                                     const float *lo, const float *hi, float *out) {
+/* The 1x1 layers over `pixels` pixels of a channel-major stack (planes `in_stride` apart); the
+ * last layer's planes go to out (`out_stride` apart). */
+static void NAME(pointwise_compute)(const Pointwise *pw, const float *stack, Py_ssize_t in_stride,
+                                    Py_ssize_t pixels, float *out, Py_ssize_t out_stride) {
     float buf_a[MAX_WIDTH * BLOCK], buf_b[MAX_WIDTH * BLOCK];
     for (Py_ssize_t start = 0; start < pixels; start += BLOCK) {
         const int n = (int)(pixels - start < BLOCK ? pixels - start : BLOCK);
-        for (int i = 0; i < cin[0]; i++) {
-            memcpy(buf_a + i * BLOCK, stack + i * pixels + start, n * sizeof(float));
+        for (int i = 0; i < pw->cin[0]; i++) {
+            memcpy(buf_a + i * BLOCK, stack + i * in_stride + start, n * sizeof(float));
             for (int l = n; l < BLOCK; l++) buf_a[i * BLOCK + l] = 0.0f;
         }
         float *x = buf_a, *y = buf_b;
-        for (int l = 0; l < count; l++) {
+        for (int l = 0; l < pw->count; l++) {
             /* weight (out, in): stride 1 along in, `in` along out */
-            NAME(dense_block)(x, cin[l], weights[l], 1, cin[l], biases[l], cin[l + 1], y);
-            NAME(rescale_block)(y, cin[l + 1], shift[l], lo[l], hi[l]);
+            NAME(dense_block)(x, pw->cin[l], pw->weights[l], 1, pw->cin[l], pw->biases[l],
+                              pw->cin[l + 1], y);
+            NAME(rescale_block)(y, pw->cin[l + 1], pw->shift[l], pw->lo[l], pw->hi[l]);
             float *t = x;
             x = y;
             y = t;
         }
-        for (int o = 0; o < cin[count]; o++)
-            memcpy(out + o * pixels + start, x + o * BLOCK, n * sizeof(float));
+        for (int o = 0; o < pw->cin[pw->count]; o++)
+            memcpy(out + o * out_stride + start, x + o * BLOCK, n * sizeof(float));
     }
 }
 
@@ -243,51 +244,88 @@ static void NAME(conv3x3_compute)(const float *x, int channels, int h, int w,
     }
 }
 
+/* The column pass of one row: w values -> 2w (replicated borders), rounded and clamped.
+ * `line` holds w + 4 floats, `even` and `odd` w each. */
+INLINE void NAME(upsample_columns)(const float *row, int w, const float *q, float half, int shift,
+                                   float limit, float *line, float *even, float *odd,
+                                   float *restrict dst) {
+    const float q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+    line[0] = line[1] = row[0];
+    memcpy(line + 2, row, (size_t)w * sizeof(float));
+    line[w + 2] = line[w + 3] = row[w - 1];
+    const float *restrict t = line; /* t[j + 2] is input j */
+    float *restrict ev = even, *restrict od = odd;
+    for (int j = 0; j < w; j++) {
+        ev[j] = NAME(shift_clamp)(q3 * t[j] + q1 * t[j + 1] + q0 * t[j + 2] + q2 * t[j + 3] + half,
+                                  shift, -limit, limit);
+        od[j] = NAME(shift_clamp)(q2 * t[j + 1] + q0 * t[j + 2] + q1 * t[j + 3] + q3 * t[j + 4] +
+                                      half, shift, -limit, limit);
+    }
+    for (int j = 0; j < w; j++) {
+        dst[2 * j] = ev[j];
+        dst[2 * j + 1] = od[j];
+    }
+}
+
+/* Row r of the row pass over a (h, w) plane (r < 2h), rounded and clamped. */
+INLINE void NAME(upsample_row)(const float *src, int h, int w, int r, const float *q, float half,
+                               int shift, float limit, float *restrict dst) {
+    const float q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+    const int i = r >> 1;
+    const float *restrict b = src + (Py_ssize_t)(i >= 1 ? i - 1 : 0) * w;
+    const float *restrict c = src + (Py_ssize_t)i * w;
+    const float *restrict d = src + (Py_ssize_t)(i + 1 < h ? i + 1 : h - 1) * w;
+    if (r & 1) {
+        const float *restrict e = src + (Py_ssize_t)(i + 2 < h ? i + 2 : h - 1) * w;
+        for (int j = 0; j < w; j++)
+            dst[j] = NAME(shift_clamp)(q2 * b[j] + q0 * c[j] + q1 * d[j] + q3 * e[j] + half, shift,
+                                       -limit, limit);
+    } else {
+        const float *restrict a = src + (Py_ssize_t)(i >= 2 ? i - 2 : 0) * w;
+        for (int j = 0; j < w; j++)
+            dst[j] = NAME(shift_clamp)(q3 * a[j] + q1 * b[j] + q0 * c[j] + q2 * d[j] + half, shift,
+                                       -limit, limit);
+    }
+}
+
 /* Doubles rows, then columns, of every (h, w) plane, each pass followed by
- * floor((v + half) / 2**shift) clamped to +-limit; `scratch` holds 2h x w + 3 (w + 8) floats. */
+ * floor((v + half) / 2**shift) clamped to +-limit; `scratch` holds 4w + 4 floats. */
 static void NAME(upsample_compute)(const float *x, int channels, int h, int w, const float *q,
                                    int shift, float limit, float *out, float *scratch) {
-    const float q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
     const float half = shift > 0 ? (float)(1 << (shift - 1)) : 0.0f;
     const Py_ssize_t plane = (Py_ssize_t)h * w;
-    float *tall = scratch, *line = scratch + 2 * plane, *even = line + w + 8, *odd = even + w + 8;
-    for (int ch = 0; ch < channels; ch++) {
-        const float *src = x + ch * plane;
-        for (int i = 0; i < h; i++) {
-            const float *restrict a = src + (Py_ssize_t)(i >= 2 ? i - 2 : 0) * w;
-            const float *restrict b = src + (Py_ssize_t)(i >= 1 ? i - 1 : 0) * w;
-            const float *restrict c = src + (Py_ssize_t)i * w;
-            const float *restrict d = src + (Py_ssize_t)(i + 1 < h ? i + 1 : h - 1) * w;
-            const float *restrict e = src + (Py_ssize_t)(i + 2 < h ? i + 2 : h - 1) * w;
-            float *restrict top = tall + (Py_ssize_t)(2 * i) * w;
-            float *restrict bottom = top + w;
-            for (int j = 0; j < w; j++) {
-                top[j] = NAME(shift_clamp)(q3 * a[j] + q1 * b[j] + q0 * c[j] + q2 * d[j] + half,
-                                           shift, -limit, limit);
-                bottom[j] = NAME(shift_clamp)(q2 * b[j] + q0 * c[j] + q1 * d[j] + q3 * e[j] + half,
-                                              shift, -limit, limit);
-            }
-        }
-        float *dst = out + ch * plane * 4;
+    float *tall = scratch, *line = tall + w, *even = line + w + 4, *odd = even + w;
+    for (int ch = 0; ch < channels; ch++)
         for (int r = 0; r < 2 * h; r++) {
-            const float *row = tall + (Py_ssize_t)r * w;
-            line[0] = line[1] = row[0];
-            memcpy(line + 2, row, (size_t)w * sizeof(float));
-            line[w + 2] = line[w + 3] = row[w - 1];
-            const float *restrict t = line; /* t[j + 2] is input j */
-            float *restrict ev = even, *restrict od = odd;
-            for (int j = 0; j < w; j++) {
-                ev[j] = NAME(shift_clamp)(q3 * t[j] + q1 * t[j + 1] + q0 * t[j + 2] + q2 * t[j + 3] +
-                                              half, shift, -limit, limit);
-                od[j] = NAME(shift_clamp)(q2 * t[j + 1] + q0 * t[j + 2] + q1 * t[j + 3] +
-                                              q3 * t[j + 4] + half, shift, -limit, limit);
-            }
-            float *restrict o = dst + (Py_ssize_t)r * 2 * w;
-            for (int j = 0; j < w; j++) {
-                o[2 * j] = ev[j];
-                o[2 * j + 1] = od[j];
-            }
+            NAME(upsample_row)(x + ch * plane, h, w, r, q, half, shift, limit, tall);
+            NAME(upsample_columns)(tall, w, q, half, shift, limit, line, even, odd,
+                                   out + ch * plane * 4 + (Py_ssize_t)r * 2 * w);
         }
+}
+
+/* The last x2 upsampling fused with the 1x1 layers, row by row: each output row's stack (the
+ * finest grid's row times `scale`, then the upsampled rows of the coarser stack) is built in
+ * `scratch` and goes straight through the layers, so the full-resolution stack is never
+ * stored. Same arithmetic as upsample_compute then pointwise_compute. `scratch` holds
+ * (channels + 1) * 2w + 4w + 4 floats. */
+static void NAME(upsampled_synthesis_compute)(const Pointwise *pw, const float *coarse,
+                                              int channels, int h, int w, const float *finest,
+                                              float scale, const float *q, int shift,
+                                              float limit, float *out, float *scratch) {
+    const float half = shift > 0 ? (float)(1 << (shift - 1)) : 0.0f;
+    const int height = 2 * h, width = 2 * w;
+    const Py_ssize_t plane = (Py_ssize_t)h * w, out_plane = (Py_ssize_t)height * width;
+    float *rows = scratch, *tall = rows + (Py_ssize_t)(channels + 1) * width;
+    float *line = tall + w, *even = line + w + 4, *odd = even + w;
+    for (int r = 0; r < height; r++) {
+        const float *top = finest + (Py_ssize_t)r * width;
+        for (int j = 0; j < width; j++) rows[j] = top[j] * scale;
+        for (int ch = 0; ch < channels; ch++) {
+            NAME(upsample_row)(coarse + ch * plane, h, w, r, q, half, shift, limit, tall);
+            NAME(upsample_columns)(tall, w, q, half, shift, limit, line, even, odd,
+                                   rows + (Py_ssize_t)(ch + 1) * width);
+        }
+        NAME(pointwise_compute)(pw, rows, width, width, out + (Py_ssize_t)r * width, out_plane);
     }
 }
 

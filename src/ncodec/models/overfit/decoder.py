@@ -101,29 +101,30 @@ class IntegerDecoder:
         compiled = kernels.compiled()
         if compiled is None:
             return self._synthesize_reference(grids)
-        scale = float(1 << UPSAMPLED.frac)
+        scale, limit = float(1 << UPSAMPLED.frac), float(UPSAMPLED.limit)
         stack = kernels.as_buffer(grids[-1])[None] * scale
-        for grid in reversed(grids[:-1]):
+        for grid in reversed(grids[1:-1]):
             channels, h, w = stack.shape
             up = np.empty((channels + 1, 2 * h, 2 * w), dtype=np.float32)
             np.multiply(kernels.as_buffer(grid), scale, out=up[0])
-            compiled.upsample2x(
-                stack, channels, h, w, self.taps, self.up_shift, float(UPSAMPLED.limit), up[1:]
-            )
+            compiled.upsample2x(stack, channels, h, w, self.taps, self.up_shift, limit, up[1:])
             stack = up
-        _, height, width = stack.shape
         layers = list(zip(self.layers, self.weights, self.biases, self.shifts, strict=True))
         pointwise = [
             (kernels.as_buffer(w), kernels.as_buffer(b), s, *self._bounds(layer))
             for layer, w, b, s in layers
             if layer.kernel == 1
         ]
-        # The RGB output overwrites the stack's first planes block by block after the block is
-        # read (the kernel copies each block's inputs first); the 3x3 layers then ping-pong
-        # between those planes and the next three, so no new image-sized buffer is touched.
-        x = stack[:3] if stack.shape[0] >= 3 else np.empty((3, height, width), np.float32)
-        compiled.synthesis_pointwise(stack, height * width, pointwise, x)
-        spare = stack[3:6] if stack.shape[0] >= 6 else np.empty_like(x)
+        height, width = grids[0].shape
+        x, spare = np.empty((2, 3, height, width), dtype=np.float32)
+        if len(grids) == 1:
+            compiled.synthesis_pointwise(stack, height * width, pointwise, x)
+        else:  # the last upsampling runs inside the 1x1 layers, row by row
+            channels, h, w = stack.shape
+            finest = kernels.as_buffer(grids[0])
+            compiled.upsampled_synthesis(
+                stack, channels, h, w, finest, scale, self.taps, self.up_shift, limit, pointwise, x
+            )
         for layer, weight, bias, shift in layers:
             if layer.kernel == 1:
                 continue
