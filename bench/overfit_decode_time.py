@@ -3,7 +3,8 @@
 For every image of a folder (Kodak: measurement only), an `overfit` file is encoded once with
 `--iterations` encoder iterations (cached in OUT, resumable; decode cost does not depend on the
 iteration count except through the number of latent grids the encoder keeps). Then, in this one
-process on one thread: the overfit decode (file bytes to pixels, entropy decoding included) and,
+process on one thread: the overfit decode (file bytes to pixels, entropy decoding included; with
+the compiled kernels, and with the PyTorch reference, which must give the same pixels) and,
 for AVIF (speed 6), WebP, JPEG XL and JPEG files matched to the overfit file's size, their
 decodes; warm-up plus the median of repeats. `--cold N` also decodes the first N files once
 each in a fresh process (after imports and model loading), the cost of a one-shot CLI decode.
@@ -31,9 +32,12 @@ from ncodec.eval.timing import configure_threads, timed
 from ncodec.format import read_ncz
 from ncodec.io import find_images, load_rgb
 from ncodec.metrics import psnr
+from ncodec.models.overfit import kernels
 from ncodec.models.overfit.stream import read_stream
 
 CLASSICAL = {"avif": {"speed": 6}, "webp": {}, "jpegxl": {}, "jpeg": {}}
+OURS = ("overfit", "overfit_reference")
+"""The decoder with its compiled kernels, and the PyTorch reference (`kernels.reference_only`)."""
 COLD = """
 import sys, time
 from ncodec import api
@@ -89,6 +93,10 @@ def main() -> None:
         rgb = load_rgb(image)
         data = overfit_file(image, rgb, args.out, args.quality, args.iterations)
         decoded = timed(lambda d=data: api.decode(d).rgb, 1, args.repeats)
+        with kernels.reference_only():  # the PyTorch decoder, same pixels (checked)
+            reference = timed(lambda d=data: api.decode(d).rgb, 1, args.repeats)
+        if not np.array_equal(reference.result, decoded.result):
+            raise SystemExit(f"{image.name}: the kernels and the reference decode differently")
         grids = coded_grids(data)
         row = {
             "image": image.name,
@@ -100,6 +108,11 @@ def main() -> None:
                 "grids_coded": grids,
                 "wall_s": decoded.wall_s,
                 "cpu_s": decoded.cpu_s,
+            },
+            "overfit_reference": {
+                "bytes": len(data),
+                "wall_s": reference.wall_s,
+                "cpu_s": reference.cpu_s,
             },
         }
         for name, settings in CLASSICAL.items():
@@ -118,7 +131,7 @@ def main() -> None:
                 "cpu_s": result.cpu_s,
             }
         rows.append(row)
-        print(image.name, {c: round(row[c]["cpu_s"] * 1000, 1) for c in ["overfit", *CLASSICAL]})
+        print(image.name, {c: round(row[c]["cpu_s"] * 1000, 1) for c in [*OURS, *CLASSICAL]})
     cold = []
     for image in images[: args.cold]:
         path = args.out / f"{image.stem}.q{args.quality}.i{args.iterations}.ncz"
@@ -127,7 +140,7 @@ def main() -> None:
             [sys.executable, "-c", COLD, str(path)], env=env, capture_output=True, text=True
         ).stdout.split()
         cold.append({"image": image.name, "wall_s": float(text[0]), "cpu_s": float(text[1])})
-    codecs = ["overfit", *CLASSICAL]
+    codecs = [*OURS, *CLASSICAL]
     summary = {
         c: {
             "median_wall_ms": 1000 * statistics.median(r[c]["wall_s"] for r in rows),
