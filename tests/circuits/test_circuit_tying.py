@@ -3,9 +3,11 @@ one shared within-bin shape), and EM smoothed towards it."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from ncodec.circuits.em import EmSettings, em_step, tied_leaves, value_bins
+from ncodec.circuits.fixed import export_tables
 from ncodec.circuits.hclt import Hclt
 from ncodec.circuits.structure import chow_liu_tree
 
@@ -48,3 +50,12 @@ def test_strongly_tied_em_gives_every_leaf_nearly_the_shared_shape(digits):
     assert after > before
     tied = tied_leaves(model.leaves.double(), bins)
     assert (model.leaves.double() - tied).abs().max() < 1e-3
+
+
+def test_a_leaf_with_all_its_mass_on_one_value_exports_to_valid_int16():
+    leaves = torch.full((2, 3, 256), 1e-9, dtype=torch.float64)
+    leaves[..., 0] = 1.0  # every row: all mass on value 0 (2**15 after rounding)
+    tables = export_tables(np.ones(3) / 3, np.full((2, 3, 3), 1 / 3), leaves.numpy())
+    rows = tables["leaves"].astype(np.int64)
+    assert tables["leaves"].dtype == np.int16 and (rows >= 0).all()
+    assert (rows.sum(-1) == 1 << 15).all() and (rows[..., 0] == (1 << 15) - 1).all()

@@ -56,8 +56,18 @@ def export_tables(root: np.ndarray, edges: np.ndarray, leaves: np.ndarray) -> di
     return {
         "root": quantize_rows(root, floor=1),
         "edges": quantize_rows(edges, floor=1),
-        "leaves": quantize_rows(leaves).astype(np.int16),
+        "leaves": _fit_int16(quantize_rows(leaves)),
     }
+
+
+def _fit_int16(rows: np.ndarray) -> np.ndarray:
+    """Rows summing to 2**15 as int16: a row with all its mass on one value (2**15, one more
+    than int16 holds) gives one unit of it to the next value."""
+    full = np.argwhere(rows == 1 << TABLE_BITS)
+    for *index, value in full:
+        rows[(*index, value)] -= 1
+        rows[(*index, (value + 1) % rows.shape[-1])] += 1
+    return rows.astype(np.int16)
 
 
 def _renorm(x: np.ndarray) -> np.ndarray:
