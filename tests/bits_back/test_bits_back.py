@@ -126,3 +126,23 @@ def test_multi_image_file_decodes_every_image(crops):
         # y_hat does not depend on z, so each image is what its one-image file decodes to
         single = api.compress_image(crop, MODEL, 10, options={"bits_back": True})
         assert np.array_equal(image, api.decompress_image(single))
+
+
+def test_far_weights_decide_how_often_z_leaves_the_nearer_integer(coder, crops):
+    import dataclasses
+
+    y_hat = coder.latents(padded_tensor(crops[2], 64), 5)
+    nearer = (coder.centres(y_hat, 5) + 128) >> 8
+    raw = np.random.default_rng(1).integers(0, 2**32, 4096, dtype=np.uint64).astype("<u4")
+    flips = []
+    for weight in (0, 128):
+        far = np.full((nearer.shape[1], 256), weight)
+        variant = BitsBackHyperprior(coder.codec, dataclasses.replace(coder.companion, far=far))
+        stack = AnsStack.from_bytes(raw.tobytes())
+        variant.push(stack, y_hat, 5)
+        _, z = variant.pop_given(AnsStack.from_bytes(stack.to_bytes()), (128, 192), 5)
+        flips.append(float(np.mean(z != nearer)))
+        decoder = AnsStack.from_bytes(stack.to_bytes())
+        variant.pop(decoder, (128, 192), 5)
+        assert decoder.to_bytes() == raw.tobytes()
+    assert flips[0] == 0.0 and 0.35 < flips[1] < 0.65

@@ -8,9 +8,10 @@ are whatever lies on the stack: in a chain of images, the images decoded later. 
 encoded (the last decoded) finds an empty stack, and popping from an empty stack yields each
 table's first symbol at no cost, so that image is coded deterministically and gains nothing.
 
-q is stochastic rounding of mu = q_net(y_hat) (a network shaped like h_a, run in exact
-fixed-point integers on both sides): z is floor(mu) or floor(mu) + 1 with probabilities
-1 - frac(mu) and frac(mu), frac in 1/256 steps, the nearer integer first. y_hat = round(y * gain)
+q chooses between the two integers around mu = q_net(y_hat) (a network shaped like h_a, run in
+exact fixed-point integers on both sides), the nearer one first: by default stochastic rounding
+(the farther with probability min(frac, 1 - frac), frac in 1/256 steps), or with a stored integer
+weight per (channel, frac) fitted on training photos (`bench/bits_back_fit_q.py`). y_hat = round(y * gain)
 does not depend on z (see `bits_back_tables`).
 """
 
@@ -79,11 +80,17 @@ class IntegerHyperAnalysis:
         return apply_gain_fixed(x, z_gain_fixed)
 
 
-def _choice_rows(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(nearer integer, Categorical weight rows [nearer, other]) of stochastic rounding."""
+def _choice_rows(mu: np.ndarray, far_table: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(nearer integer, Categorical weight rows [nearer, other]) of the posterior: the farther
+    integer gets weight far_table[channel, frac(mu)] of 256 (default min(frac, 1 - frac),
+    stochastic rounding)."""
     frac = mu & (_ONE - 1)
     nearer = (mu + _ONE // 2) >> ACTIVATION_BITS
-    far = np.minimum(frac, _ONE - frac)
+    if far_table is None:
+        far = np.minimum(frac, _ONE - frac)
+    else:
+        channels = np.arange(mu.shape[1]).reshape(1, -1, 1, 1)
+        far = far_table[channels, frac]
     rows = np.stack([_ONE - far, far], axis=-1).astype(np.float64)
     return nearer, rows
 
@@ -155,7 +162,7 @@ class BitsBackHyperprior:
     def push(self, stack: AnsStack, y_hat: np.ndarray, q: int) -> None:
         """Encode one image's y_hat onto `stack`, borrowing z's posterior bits from it."""
         mu = self.centres(y_hat, q)
-        nearer, rows = _choice_rows(mu)
+        nearer, rows = _choice_rows(mu, self.companion.far)
         choice = stack.pop_family(_CHOICE, rows, shape=mu.shape)
         self.push_given(stack, y_hat, np.where(choice == 0, nearer, _other(mu, nearer)), q)
 
@@ -177,7 +184,7 @@ class BitsBackHyperprior:
         """Decode one image's gained y_hat (float64) from `stack`, giving z's bits back."""
         y_hat, z = self.pop_given(stack, padded, q)
         mu = self.centres(y_hat, q)
-        nearer, rows = _choice_rows(mu)
+        nearer, rows = _choice_rows(mu, self.companion.far)
         choice = (z != nearer).astype(np.int32)
         if np.any((choice == 1) & (z != _other(mu, nearer))):
             raise FormatError("corrupt entropy-coded data (hyper-latent outside its posterior)")

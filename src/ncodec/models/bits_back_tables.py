@@ -60,6 +60,8 @@ class Companion:
     narrow: CdfTables
     q_net: dict[str, np.ndarray]
     digest: str
+    far: np.ndarray | None = None
+    """Weight (0..128 of 256) of the farther integer per (z channel, frac of mu in 1/256)."""
 
     @classmethod
     def load(cls, path: Path) -> Companion:
@@ -76,13 +78,24 @@ class Companion:
             for k, v in arrays.items()
             if k.startswith("q_net.")
         }
-        return cls(narrow, q_net, hashlib.sha256(raw).hexdigest()[:16])
+        far = arrays.get("q_far")
+        if far is not None and (
+            far.ndim != 2 or far.shape[1] != 256 or far.min() < 0 or far.max() > 128
+        ):
+            raise FormatError("bits-back data: q_far must be (channels, 256) weights in 0..128")
+        far = None if far is None else far.astype(np.int64)
+        return cls(narrow, q_net, hashlib.sha256(raw).hexdigest()[:16], far)
 
 
-def save_companion(path: Path, scale_table: np.ndarray, q_net: nn.Module | None) -> None:
-    """Write the companion file of a model: tables from its scale table, and the q network's
-    weights unless it is the model's h_a (None)."""
+def save_companion(
+    path: Path, scale_table: np.ndarray, q_net: nn.Module | None, far: np.ndarray | None = None
+) -> None:
+    """Write the companion file of a model: tables from its scale table, the q network's
+    weights unless it is the model's h_a (None), the far-choice weights unless stochastic
+    rounding (None)."""
     arrays = shifted_tables(np.asarray(scale_table)[:NARROW_SCALES]).to_arrays("narrow_")
+    if far is not None:
+        arrays["q_far"] = np.asarray(far, dtype=np.int32)
     for key, value in (q_net.state_dict() if q_net is not None else {}).items():
         arrays[f"q_net.{key}"] = value.detach().to(torch.float16).numpy()
     with open(path, "wb") as handle:
