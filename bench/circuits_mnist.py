@@ -179,6 +179,8 @@ def write_markdown(path: Path, results: dict) -> None:
             f"{f['mean_file_bytes']:.1f} bytes, {f['container_bytes_per_file']} of them container |"
         )
     for label, r in results.get("classical", {}).items():
+        if label == "measured":
+            continue
         lines.append(
             f"| {label} ({r['version']}) | {r['bpd']:.4f} | {r['encode_ms_per_digit']:.3f} | "
             f"{r['decode_ms_per_digit']:.3f} | one file per digit |"
@@ -200,6 +202,12 @@ def write_markdown(path: Path, results: dict) -> None:
             f"Compress + decompress per digit: HCLT {1000 * pc:.2f} ms, PixelCNN "
             f"{1000 * nn:.1f} ms: the circuit is {nn / pc:.0f}x faster.",
         ]
+        if c.get("measured") != b.get("measured"):
+            lines[-1] += (
+                f" Timed in separate runs (circuit {c.get('measured', 'earlier')}, PixelCNN "
+                f"{b.get('measured', 'an earlier session')}) under different machine load: "
+                "the ratio is rough."
+            )
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -229,14 +237,16 @@ def main() -> None:
         "machine": f"{platform.machine()}, 1 thread, shared 2-core machine under load",
     }
     parts = args.parts.split(",")
+    measured = {"measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     if "circuit" in parts:
-        results["circuit"] = circuit_part(images, model, args.repeat)
+        results["circuit"] = circuit_part(images, model, args.repeat) | measured
     if "files" in parts:
-        results["files"] = files_part(images[: args.files], model)
+        results["files"] = files_part(images[: args.files], model) | measured
     if "classical" in parts:
-        results["classical"] = classical_part(images)
+        results["classical"] = classical_part(images) | measured
     if "baseline" in parts:
-        results["baseline"] = baseline_part(images, args.baseline_run, args.baseline_count)
+        baseline = baseline_part(images, args.baseline_run, args.baseline_count)
+        results["baseline"] = baseline | measured
     args.out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=1) + "\n")
     write_markdown(path.with_suffix(".md"), results)
