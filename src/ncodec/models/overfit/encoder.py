@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,12 +221,15 @@ def encode_batch(
     recipe: Recipe,
     device: str = "cpu",
     progress: Progress | None = None,
+    init: Mapping[str, torch.Tensor] | None = None,
 ) -> list[tuple[bytes, Trace]]:
-    """Encode B padded images (B, 3, H, W) of one size: train together, finish one by one."""
+    """Encode B padded images (B, 3, H, W) of one size: train together, finish one by one.
+    `init` gives starting decoder parameters (else random ones)."""
     config: OverfitConfig = bank.config
     start = time.perf_counter()
     generator = torch.Generator().manual_seed(recipe.seed)
-    net = OverfitNet(config, tuple(images.shape[-2:]), images.shape[0], generator).to(device)
+    padded = tuple(images.shape[-2:])
+    net = OverfitNet(config, padded, images.shape[0], generator, init).to(device)
     with torch.enable_grad(), retained_heap():
         train(net, images.to(device), sizes, lambdas, recipe, progress)
     seconds = time.perf_counter() - start

@@ -45,14 +45,19 @@ class OverfitNet(nn.Module):
         padded: tuple[int, int],
         batch: int = 1,
         generator: torch.Generator | None = None,
+        start: Mapping[str, torch.Tensor] | None = None,
     ) -> None:
+        """Zero latents; decoder parameters from `start` (one image's values, shared by the
+        batch) where given, else the random initialization."""
         super().__init__()
         self.config = config
         self.latents = nn.ParameterList(
             nn.Parameter(torch.zeros(batch, h, w)) for h, w in grid_shapes(*padded, config.grids)
         )
-        start = initial_parameters(config, batch, generator)
-        self.decoder = nn.ParameterDict({_key(k): nn.Parameter(v) for k, v in start.items()})
+        values = initial_parameters(config, batch, generator)
+        for name, value in (start or {}).items():
+            values[name] = value.detach().float().expand(batch, *value.shape).clone()
+        self.decoder = nn.ParameterDict({_key(k): nn.Parameter(v) for k, v in values.items()})
 
     def params(self) -> dict[str, torch.Tensor]:
         """Decoder parameters by name, (B, *shape) each."""
