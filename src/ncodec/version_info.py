@@ -1,4 +1,5 @@
-"""What `ncodec --version` prints: package version, `.ncz` format version, installed weights.
+"""What `ncodec --version` prints: package version, `.ncz` format version, installed weights and
+whether the overfit decoder's compiled kernels are in use.
 
 A bug report then says exactly which code, file format and weights made a file.
 """
@@ -13,6 +14,7 @@ from ncodec import __version__
 def version_text() -> str:
     """One line for the package and format, then one per installed model with its hash."""
     from ncodec.format.version import FORMAT_VERSION
+    from ncodec.models.overfit.kernels import describe
     from ncodec.zoo import installed_models
 
     lines = [f"ncodec {__version__} (.ncz format {FORMAT_VERSION[0]}.{FORMAT_VERSION[1]})"]
@@ -21,6 +23,7 @@ def version_text() -> str:
         lines.append(f"  {name:<20} weights {entry.weights_hash}  {entry.path}")
     if not models:
         lines.append("  no models installed")
+    lines.append(f"kernels: overfit decoder {describe()}")
     return "\n".join(lines)
 
 

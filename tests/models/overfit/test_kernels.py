@@ -204,3 +204,10 @@ def test_kernels_refuse_buffers_of_the_wrong_size():
             grid, 4, 4, 0, 0, None, [2, 0], first, vector, 0, square.astype(np.float32), vector,
             0, square.astype(np.float32), vector, 9.0, rounding, out, out.copy(),
         )  # fmt: skip
+
+
+@needs_kernels
+def test_version_line_says_which_decoder_runs(instruction_set):
+    assert kernels.describe() == f"compiled ({instruction_set})"
+    with kernels.reference_only():
+        assert kernels.describe().startswith("built, switched off")

@@ -451,7 +451,12 @@ static PyObject *set_instruction_set(PyObject *self, PyObject *args) {
     return previous;
 }
 
+static PyObject *instruction_set(PyObject *self, PyObject *unused) {
+    return PyUnicode_FromString(use_avx2 ? "avx2" : "baseline");
+}
+
 static PyMethodDef methods[] = {
+    {"instruction_set", instruction_set, METH_NOARGS, "The kernels in use: baseline or avx2."},
     {"set_instruction_set", set_instruction_set, METH_VARARGS,
      "Pick the baseline or AVX2 kernels; returns the previous choice."},
     {"arm_pass", arm_pass, METH_VARARGS, "Entropy-model accumulators of one pass of a grid."},

@@ -37,6 +37,15 @@ def built() -> bool:
     return _compiled is not None
 
 
+def describe() -> str:
+    """One line for `ncodec --version`: which overfit decoder runs here."""
+    if _compiled is None:
+        return "not built (the PyTorch reference decodes: same pixels, slower)"
+    if _disabled:
+        return f"built, switched off by {DISABLE_VARIABLE}=1"
+    return f"compiled ({_compiled.instruction_set()})"
+
+
 @contextmanager
 def reference_only() -> Iterator[None]:
     """Decode with the PyTorch reference inside."""
