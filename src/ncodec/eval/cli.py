@@ -181,6 +181,10 @@ def eval_command(
     results, rows = build_results(run, anchor_name, published)
     (out_dir / "results.json").write_text(json.dumps(_strict_json(results), indent=1) + "\n")
     (out_dir / "bd_rate.md").write_text(render_bd_markdown(results, rows))
+    if results["perception_distortion"]:
+        from ncodec.eval.perception import render_realism_markdown
+
+        (out_dir / "realism.md").write_text(render_realism_markdown(results))
     plots = write_plots(results, rows, out_dir)
     if html:
         from ncodec.eval.html import render_eval_page

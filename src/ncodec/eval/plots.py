@@ -8,6 +8,7 @@ from pathlib import Path
 from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
 from matplotlib.ticker import FuncFormatter
 
+from ncodec.eval.perception import plot_perception_distortion
 from ncodec.eval.reference import PUBLISHED_SUFFIX
 from ncodec.eval.report import BDRow
 
@@ -121,7 +122,8 @@ def plot_speed_tradeoff(rows: list[BDRow], anchor: str, title: str, path: Path) 
 
 
 def write_plots(results: dict, rows: list[BDRow], out_dir: Path) -> list[Path]:
-    """Write rd_psnr.png, rd_msssim.png and speed_vs_bdrate.png; return their paths."""
+    """Write rd_psnr.png, rd_msssim.png, speed_vs_bdrate.png and, when the curves carry a
+    realism distance, perception_distortion.png; return their paths."""
     dataset = results["dataset"]
     name = f"{dataset['name']} ({dataset['n_images']} images)"
     curves = {**results["curves"], **results["reference_curves"]}
@@ -135,4 +137,7 @@ def write_plots(results: dict, rows: list[BDRow], out_dir: Path) -> list[Path]:
         paths[1],
     )
     plot_speed_tradeoff(rows, results["anchor"], f"Decode speed vs compression on {name}", paths[2])
+    plane = out_dir / "perception_distortion.png"
+    if plot_perception_distortion(results, plane, curve_styles(list(curves))):
+        paths.append(plane)
     return paths

@@ -18,6 +18,7 @@ from ncodec.errors import InputError
 from ncodec.eval.aggregate import average_curves, complete_images, timed_images
 from ncodec.eval.bdrate import BDResult, bd_quality, bd_rate
 from ncodec.eval.harness import EvalRun
+from ncodec.eval.perception import perception_points
 from ncodec.eval.reference import PUBLISHED_SUFFIX, has_msssim
 from ncodec.eval.timing import MEMORY_METHOD
 
@@ -138,6 +139,11 @@ def build_results(
             "psnr_rgb": "10*log10(255^2 / MSE over all RGB samples), per image, then averaged",
             "ms_ssim_rgb": "pytorch-msssim on RGB in [0, 255], data_range=255, averaged",
             "ms_ssim_db": "-10*log10(1 - averaged MS-SSIM)",
+            "realism_swd": "sliced Wasserstein distance between the 7x7 patch distributions of "
+            "the Laplacian pyramids of reconstruction and original (ncodec.swd), per image, "
+            "averaged; null for points stored before it was measured",
+            "perception_distortion": "PSNR, MS-SSIM dB and realism_swd of each averaged curve "
+            "at fixed rates, linear in log(bpp) between the two ladder points around the rate",
             "timing": {
                 **asdict(run.timing),
                 "statistic": "median of `repeats` timed runs after `warmup` untimed runs, "
@@ -166,6 +172,7 @@ def build_results(
         "anchor": anchor,
         "curves": curves,
         "reference_curves": reference or {},
+        "perception_distortion": perception_points(curves),
         "bd": [_row_json(r) for r in rows],
         "failures": run.failures,
         "per_image": sorted(
