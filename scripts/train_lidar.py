@@ -15,6 +15,15 @@ The split head (9 logits: which single child, or several; coding 2) on the froze
     python scripts/train_lidar.py split --out RUN --init weights/lidar-octree.safetensors \
         --steps 3000 --lr 1e-2 --weights DIR     # writes DIR/lidar-octree.safetensors
 
+then the whole network on coding 2's rate, and a hidden layer in the split head (started at
+the identity) — the third release's recipe (docs/pointcloud.md, Training):
+
+    python scripts/train_lidar.py train --split --out RUN2 --init DIR/lidar-octree.safetensors \
+        --steps 10000 --lr 5e-4
+    python scripts/train_lidar.py export --out RUN2 --weights DIR2
+    python scripts/train_lidar.py train --split --split-hidden 64 --out RUN3 \
+        --init DIR2/lidar-octree.safetensors --steps 8000 --lr 5e-4   # twice
+
 Training scans: kitti_object's non-test frames and the even frames of kitti_seq1; validation
 (checkpoint monitoring only): three odd kitti_seq1 frames. The KITTI test_ frames and PandaSet
 are never read here. Every scan is quantized at four steps of a log-spaced grid (5-300 mm), so
@@ -133,6 +142,7 @@ def export(args: argparse.Namespace) -> None:
     task = OccupancyTask(np.zeros((1, 1)), np.zeros(1), config)
     model = task.build_model()
     model.load_state_dict(state["model"])
+    args.weights.mkdir(parents=True, exist_ok=True)
     weights = args.weights / "lidar-octree.safetensors"
     save_model(weights, model, "lidar-octree", config)
     val = [json.loads(line) for line in (args.out / "val.jsonl").read_text().splitlines()]

@@ -7,9 +7,9 @@ integer counts, and a whole group is one vectorized coder call.
 
 Two codings of the same network output:
 
-- `LearnedContexts` (coding 1, the first files): the byte as one 255-way symbol.
+- `LearnedContexts` (coding 1, the first two releases' files): the byte as one 255-way symbol.
 - `SplitContexts` (coding 2): first a 9-way symbol, which single child or "several", from the
-  network's split head (9 logits on the last hidden layer), then, only for "several", which of
+  network's split head (on the last hidden layer), then, only for "several", which of
   the 247 patterns with several children, from the full head's logits of those patterns. Deep
   in the tree almost every node has one child, so most nodes need only the 9 logits and a
   9-symbol table instead of 255 of each.
