@@ -84,14 +84,14 @@ def decode(
     data: bytes, depth: int, step_mm: float, sensor: np.ndarray, contexts: Contexts
 ) -> np.ndarray:
     """The leaf cells (Morton order) of an octree coded by `encode`."""
+    if depth < 1:
+        raise FormatError(f"invalid octree depth {depth}")
     stack = AnsStack.from_bytes(data)
-    coords = np.zeros((1, 3), dtype=np.int64)
     for level in walk(depth, step_mm, sensor):
         for g in range(GROUPS):
             index, features = level.features(g)
             if len(index):
                 level.occupancy[index] = contexts.pop(stack, features) + 1
-        coords = expand(level.coords, level.occupancy)[0]
     if not stack.is_empty():
         raise FormatError("corrupt geometry stream (data left after the last octree level)")
-    return coords
+    return expand(level.coords, level.occupancy)[0]

@@ -25,7 +25,9 @@ EXACT_LIMIT = 1 << 24
 PRECISION = 20
 SYMBOLS = 255
 CHUNK = 1024
-"""Rows per block: keeps the (rows, 255) temporaries in cache."""
+"""Rows per block at least: keeps the (rows, 255) temporaries in cache."""
+BLOCK_VALUES = 1 << 18
+"""Values per block: narrow tables (9 symbols) take larger blocks (fewer numpy calls)."""
 #: Symbols (occupancy - 1) of the bytes with one child, and of those with several.
 SINGLES = (1 << np.arange(8)) - 1
 SEVERAL = np.setdiff1d(np.arange(SYMBOLS), SINGLES)
@@ -132,8 +134,9 @@ class IntegerMLP:
         full head on features, or of an output `layer` on hidden activations."""
         width = (self.layers[-1] if layer is None else layer)[0].shape[1]
         out = np.empty((len(features), width), dtype=np.float64)
-        for start in range(0, len(features), CHUNK):
-            rows = slice(start, start + CHUNK)
+        block = max(CHUNK, BLOCK_VALUES // width)
+        for start in range(0, len(features), block):
+            rows = slice(start, start + block)
             counts = out[rows]
             if layer is None:
                 gaps = self.gaps(features[rows])
