@@ -11,8 +11,8 @@ table's first symbol at no cost, so that image is coded deterministically and ga
 q chooses between the two integers around mu = q_net(y_hat) (a network shaped like h_a, run in
 exact fixed-point integers on both sides), the nearer one first: by default stochastic rounding
 (the farther with probability min(frac, 1 - frac), frac in 1/256 steps), or with a stored integer
-weight per (channel, frac) fitted on training photos (`bench/bits_back_fit_q.py`). y_hat = round(y * gain)
-does not depend on z (see `bits_back_tables`).
+weight per (channel, frac) fitted on training photos (`bench/bits_back_fit_q.py`).
+y_hat = round(y * gain) does not depend on z (see `bits_back_tables`).
 """
 
 from __future__ import annotations
