@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ncodec.swd import separable_filter
+
 DEFAULT_MODEL = Path(__file__).parent / "niqe_data" / "niqe_bsds500.npz"
 """The shipped pristine model (fitted by bench/realism_niqe_fit.py)."""
 
@@ -54,14 +56,13 @@ class NiqeModel:
             return cls(mean=data["mean"], cov=data["cov"])
 
 
-def _gauss_filter(plane: np.ndarray, sigma: float = 7 / 6, radius: int = 3) -> np.ndarray:
-    """Separable normalised Gaussian filter (7 taps), reflect borders."""
-    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
-    taps /= taps.sum()
-    out = np.pad(plane, ((radius, radius), (0, 0)), mode="reflect")
-    out = sum(t * out[i : i + plane.shape[0]] for i, t in enumerate(taps))
-    out = np.pad(out, ((0, 0), (radius, radius)), mode="reflect")
-    return sum(t * out[:, i : i + plane.shape[1]] for i, t in enumerate(taps))
+_GAUSS = np.exp(-0.5 * (np.arange(-3, 4) / (7 / 6)) ** 2)
+_GAUSS /= _GAUSS.sum()
+
+
+def _gauss_filter(plane: np.ndarray) -> np.ndarray:
+    """Normalised 7-tap Gaussian (sigma 7/6) of a 2-D plane, reflect borders."""
+    return separable_filter(plane[:, :, None], _GAUSS)[:, :, 0]
 
 
 def mscn(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,12 +123,7 @@ def _luma(image: np.ndarray) -> np.ndarray:
 
 def _half(plane: np.ndarray) -> np.ndarray:
     """Half-scale plane: 5-tap binomial low-pass, then every other sample."""
-    taps = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
-    out = np.pad(plane, ((2, 2), (0, 0)), mode="reflect")
-    out = sum(t * out[i : i + plane.shape[0]] for i, t in enumerate(taps))
-    out = np.pad(out, ((0, 0), (2, 2)), mode="reflect")
-    out = sum(t * out[:, i : i + plane.shape[1]] for i, t in enumerate(taps))
-    return out[::2, ::2]
+    return separable_filter(plane[:, :, None])[::2, ::2, 0]
 
 
 def patch_features(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

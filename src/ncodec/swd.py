@@ -41,11 +41,13 @@ _KERNEL = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 _MIN_SIDE = 2 * PATCH  # a level is used only if both sides are at least this
 
 
-def _blur(plane: np.ndarray, kernel: np.ndarray = _KERNEL) -> np.ndarray:
-    """Separable 5-tap filter over the first two axes of an HxWxC array, reflect borders."""
-    out = np.pad(plane, ((2, 2), (0, 0), (0, 0)), mode="reflect")
+def separable_filter(plane: np.ndarray, kernel: np.ndarray = _KERNEL) -> np.ndarray:
+    """An odd-length filter along both of the first two axes of an HxWxC array (float64),
+    reflect borders; the default is the 5-tap binomial low-pass of the pyramid."""
+    r = len(kernel) // 2
+    out = np.pad(plane, ((r, r), (0, 0), (0, 0)), mode="reflect")
     out = sum(k * out[i : i + plane.shape[0]] for i, k in enumerate(kernel))
-    out = np.pad(out, ((0, 0), (2, 2), (0, 0)), mode="reflect")
+    out = np.pad(out, ((0, 0), (r, r), (0, 0)), mode="reflect")
     return sum(k * out[:, i : i + plane.shape[1]] for i, k in enumerate(kernel))
 
 
@@ -53,7 +55,7 @@ def _expand(small: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Upsample by 2 (zero insertion, then the filter times 2 along each axis), crop to `shape`."""
     up = np.zeros((2 * small.shape[0], 2 * small.shape[1], small.shape[2]))
     up[::2, ::2] = small
-    return _blur(up, 2.0 * _KERNEL)[: shape[0], : shape[1]]
+    return separable_filter(up, 2.0 * _KERNEL)[: shape[0], : shape[1]]
 
 
 def pyramid_bands(shape: tuple[int, ...], levels: int = LEVELS) -> int:
@@ -73,7 +75,7 @@ def laplacian_pyramid(image: np.ndarray, levels: int = LEVELS) -> list[np.ndarra
         current = current[:, :, None]
     bands = []
     for _ in range(pyramid_bands(current.shape, levels)):
-        low = _blur(current)[::2, ::2]
+        low = separable_filter(current)[::2, ::2]
         bands.append(current - _expand(low, current.shape))
         current = low
     bands.append(current)
