@@ -151,7 +151,7 @@ def realism_swd(reference: np.ndarray, reconstruction: np.ndarray) -> float:
 def swd_set_levels(pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> list[float]:
     """Per level, the SWD between the pooled patches of all originals and of all reconstructions.
 
-    Each pair must share its shape; levels a smaller image lacks are dropped for the whole set.
+    Each pair must share its shape; the whole set uses the pyramid depth of its smallest image.
     """
     pairs = list(pairs)
     if not pairs:
