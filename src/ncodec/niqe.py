@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -157,10 +158,18 @@ def fit_niqe(images: list[np.ndarray]) -> NiqeModel:
     return NiqeModel(mean=stacked.mean(axis=0), cov=np.cov(stacked, rowvar=False))
 
 
+@lru_cache(maxsize=1)
+def shipped_model() -> NiqeModel:
+    """The shipped pristine model, read once."""
+    return NiqeModel.load()
+
+
 def niqe(image: np.ndarray, model: NiqeModel | None = None) -> float:
     """NIQE-style score of one image (at least 96x96) against the pristine model (default:
-    the shipped one); higher = less natural."""
-    model = model or NiqeModel.load()
+    the shipped one); higher = less natural. NaN for an image smaller than one patch."""
+    if min(np.shape(image)[:2]) < PATCH:
+        return math.nan
+    model = model or shipped_model()
     features, _ = patch_features(image)
     cov = np.cov(features, rowvar=False) if len(features) > 1 else np.zeros_like(model.cov)
     diff = model.mean - features.mean(axis=0)

@@ -37,7 +37,7 @@ def test_plane_points_only_for_curves_with_a_realism_distance():
     text = render_realism_markdown(
         {"dataset": {"name": "toy", "n_images": 1}, "perception_distortion": points}
     )
-    assert "| new | 0.0500 | 27.00 | – | – |" in text
+    assert "| new | 0.0500 | 27.00 | – | – | – | – |" in text
 
 
 def test_eval_records_realism_and_draws_the_plane(image_dir, tmp_path):
@@ -48,6 +48,7 @@ def test_eval_records_realism_and_draws_the_plane(image_dir, tmp_path):
     results = json.loads((out / "results.json").read_text())
     for record in results["per_image"]:
         assert record["realism_swd"] > 0.0
+        assert math.isfinite(record["niqe"])  # 192x176: one whole 96x96 patch
     jpeg = results["curves"]["jpeg"]["realism_swd"]
     assert jpeg[0] > jpeg[1] > jpeg[2]  # more bits, closer to the original's patch statistics
     assert set(results["perception_distortion"]) == {"jpeg", "webp"}

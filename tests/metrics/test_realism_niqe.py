@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import imagecodecs
 import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter
 from skimage import data
 
-from ncodec.niqe import NiqeModel, aggd_features, ggd_features, niqe
+from ncodec.niqe import NiqeModel, aggd_features, ggd_features, niqe, patch_features
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +48,7 @@ def test_blur_and_blocking_score_less_natural_than_the_original(photo):
     assert niqe(blocked) > original
 
 
-def test_refuses_images_smaller_than_one_patch():
+def test_images_smaller_than_one_patch_have_no_score():
+    assert math.isnan(niqe(np.zeros((64, 200, 3), np.uint8)))
     with pytest.raises(ValueError, match="smaller than one"):
-        niqe(np.zeros((64, 200, 3), np.uint8))
+        patch_features(np.zeros((64, 200, 3), np.uint8))

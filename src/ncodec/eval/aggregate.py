@@ -10,7 +10,7 @@ import numpy as np
 from ncodec.eval.codec import Codec
 from ncodec.metrics import msssim_db
 
-QUALITY_FIELDS = ("bpp", "psnr_rgb", "ms_ssim_rgb", "realism_swd")
+QUALITY_FIELDS = ("bpp", "psnr_rgb", "ms_ssim_rgb", "realism_swd", "niqe")
 TIMING_FIELDS = (
     "encoding_time_s",
     "decoding_time_s",

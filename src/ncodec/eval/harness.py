@@ -24,6 +24,7 @@ from ncodec.eval.registry import resolve_codec
 from ncodec.eval.timing import configure_threads, timed
 from ncodec.io import find_images, load_rgb
 from ncodec.metrics import bits_per_pixel, msssim, msssim_db, psnr
+from ncodec.niqe import niqe
 from ncodec.swd import realism_swd
 
 
@@ -71,6 +72,7 @@ def measure_point(codec: Codec, image: np.ndarray, quality: float, timing: Timin
         "ms_ssim_rgb": ms,
         "ms_ssim_db": msssim_db(ms),
         "realism_swd": realism_swd(image, recon),
+        "niqe": niqe(recon),
         "encoding_time_s": encoded.wall_s,
         "decoding_time_s": decoded.wall_s,
         "encoding_cpu_s": encoded.cpu_s,

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 FIXED_RATES = (0.15, 0.3, 0.6)
 """Rates (bpp) at which the plane is drawn."""
 
-PLANE_FIELDS = ("psnr_rgb", "ms_ssim_db", "realism_swd")
+PLANE_FIELDS = ("psnr_rgb", "ms_ssim_db", "realism_swd", "niqe")
 RATE_MARKERS = "os^Dv"
 
 
@@ -64,14 +64,19 @@ def render_realism_markdown(results: dict) -> str:
         "distributions of each reconstruction and its original (`ncodec.swd`; lower = more "
         "like the original's patch statistics), per image, then averaged. Values at each rate are "
         "interpolated linearly in log(bpp) along the codec's averaged curve between the two "
-        "measured points around it (– = outside the measured range).",
+        "measured points around it (– = outside the measured range). NIQE: the NIQE-style "
+        "no-reference score of the reconstruction alone (`ncodec.niqe`, model fitted on our "
+        "training photos; higher = less natural).",
         "",
-        "| codec | " + " | ".join(f"SWD @ {r} bpp | PSNR @ {r} bpp (dB)" for r in rates) + " |",
-        "|---|" + "---:|---:|" * len(rates),
+        "| codec | "
+        + " | ".join(f"SWD @ {r} bpp | PSNR @ {r} bpp (dB) | NIQE @ {r} bpp" for r in rates)
+        + " |",
+        "|---|" + "---:|---:|---:|" * len(rates),
     ]
     for name, by_rate in points.items():
         cells = [
-            f"{_fmt(by_rate[r]['realism_swd'], '.4f')} | {_fmt(by_rate[r]['psnr_rgb'], '.2f')}"
+            f"{_fmt(by_rate[r]['realism_swd'], '.4f')} | {_fmt(by_rate[r]['psnr_rgb'], '.2f')} | "
+            f"{_fmt(by_rate[r].get('niqe'), '.2f')}"
             for r in rates
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
