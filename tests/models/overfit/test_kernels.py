@@ -211,3 +211,19 @@ def test_version_line_says_which_decoder_runs(instruction_set):
     assert kernels.describe() == f"compiled ({instruction_set})"
     with kernels.reference_only():
         assert kernels.describe().startswith("built, switched off")
+
+
+@needs_kernels
+def test_pixel_conversion_equals_to_pixels_on_every_value(instruction_set):
+    """Every RGB-format integer (ties of x * 255 included) rounds as `to_pixels` rounds."""
+    from ncodec.models.image_codec import to_pixels
+    from ncodec.models.overfit import _kernels
+    from ncodec.models.overfit.fixed_point import RGB
+
+    values = np.arange(-RGB.limit, RGB.limit + 1, dtype=np.float32)  # 4095 values
+    x = np.stack([values, values[::-1], np.roll(values, 7)]).reshape(3, 63, 65)
+    out = np.empty((60, 64, 3), np.uint8)
+    _kernels.rgb8(x, 63, 65, 2.0**-RGB.frac, 60, 64, out)
+    reference = to_pixels(torch.from_numpy(x)[None] * 2.0**-RGB.frac, 60, 64)
+    np.testing.assert_array_equal(out, reference)
+    assert len(np.unique(out)) == 256

@@ -433,6 +433,41 @@ fail:
     return NULL;
 }
 
+/* rgb8(x, h, w, scale, height, width, out)
+ *
+ * 8-bit HWC pixels (out: height x width x 3 bytes) of the top-left of a (3, h, w) float32 image
+ * of integers in units of `scale`, rounded as image_codec.to_pixels rounds.
+ */
+static PyObject *rgb8(PyObject *self, PyObject *args) {
+    PyObject *x_obj, *out_obj;
+    int h, w, height, width;
+    float scale;
+    if (!PyArg_ParseTuple(args, "OiifiiO", &x_obj, &h, &w, &scale, &height, &width, &out_obj))
+        return NULL;
+    if (h < 1 || w < 1 || height < 1 || width < 1 || height > h || width > w) {
+        PyErr_SetString(PyExc_ValueError, "rgb8: bad shape");
+        return NULL;
+    }
+    Buffer b[2];
+    memset(b, 0, sizeof b);
+    if (get_buffer(x_obj, &b[0], 0, 3 * (Py_ssize_t)h * w, "x") < 0) goto fail;
+    if (PyObject_GetBuffer(out_obj, &b[1].view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0)
+        goto fail;
+    b[1].held = 1;
+    if (b[1].view.len != 3 * (Py_ssize_t)height * width) {
+        PyErr_SetString(PyExc_ValueError, "rgb8: out must hold height x width x 3 bytes");
+        goto fail;
+    }
+    Py_BEGIN_ALLOW_THREADS;
+    DISPATCH(rgb8_compute, b[0].view.buf, h, w, scale, height, width, b[1].view.buf);
+    Py_END_ALLOW_THREADS;
+    release(b, 2);
+    Py_RETURN_NONE;
+fail:
+    release(b, 2);
+    return NULL;
+}
+
 /* set_instruction_set("baseline" | "avx2") -> the previous one (for the tests: both must agree). */
 static PyObject *set_instruction_set(PyObject *self, PyObject *args) {
     const char *name;
@@ -457,6 +492,7 @@ static PyObject *instruction_set(PyObject *self, PyObject *unused) {
 
 static PyMethodDef methods[] = {
     {"instruction_set", instruction_set, METH_NOARGS, "The kernels in use: baseline or avx2."},
+    {"rgb8", rgb8, METH_VARARGS, "8-bit HWC pixels of a fixed-point RGB image."},
     {"set_instruction_set", set_instruction_set, METH_VARARGS,
      "Pick the baseline or AVX2 kernels; returns the previous choice."},
     {"arm_pass", arm_pass, METH_VARARGS, "Entropy-model accumulators of one pass of a grid."},

@@ -329,4 +329,33 @@ static void NAME(upsampled_synthesis_compute)(const Pointwise *pw, const float *
     }
 }
 
+/* 8-bit HWC pixels of the top-left (height, width) of a (3, h, w) image of integers in units of
+ * `scale`: round-half-even(clamp(v * scale, 0, 1) * 255), the float32 operations of
+ * `image_codec.to_pixels` in the same order (adding and removing 2**23 rounds half to even). */
+static void NAME(rgb8_compute)(const float *x, int h, int w, float scale, int height, int width,
+                               uint8_t *out) {
+    const Py_ssize_t plane = (Py_ssize_t)h * w;
+    float row[3][BLOCK];
+    for (int y = 0; y < height; y++)
+        for (int x0 = 0; x0 < width; x0 += BLOCK) {
+            const int n = width - x0 < BLOCK ? width - x0 : BLOCK;
+            for (int c = 0; c < 3; c++) {
+                const float *restrict src = x + c * plane + (Py_ssize_t)y * w + x0;
+                float *restrict dst = row[c];
+                for (int j = 0; j < n; j++) {
+                    float v = src[j] * scale;
+                    v = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+                    v = v * 255.0f;
+                    dst[j] = (v + 8388608.0f) - 8388608.0f;
+                }
+            }
+            uint8_t *restrict o = out + ((Py_ssize_t)y * width + x0) * 3;
+            for (int j = 0; j < n; j++) {
+                o[3 * j] = (uint8_t)(int32_t)row[0][j];
+                o[3 * j + 1] = (uint8_t)(int32_t)row[1][j];
+                o[3 * j + 2] = (uint8_t)(int32_t)row[2][j];
+            }
+        }
+}
+
 #undef v8

@@ -93,6 +93,14 @@ class FrozenOverfit(FrozenImageCodec):
         quantized, grids = read_stream(self.bank, streams[0], padded)
         return IntegerDecoder(self.config, quantized).synthesize(grids)
 
+    def decode_pixels(
+        self, streams: list[bytes], padded: tuple[int, int], q: int, height: int, width: int
+    ) -> np.ndarray:
+        """The uint8 image, converted from the integer reconstruction in one pass (the same
+        pixels as rounding `decode_padded`)."""
+        quantized, grids = read_stream(self.bank, streams[0], padded)
+        return IntegerDecoder(self.config, quantized).pixels(grids, height, width)
+
     def decode_macs(self, header: NczHeader) -> dict[str, float]:
         """Worst-case MACs per pixel (every grid coded) of upsampling, synthesis and ARM."""
         return decode_macs(self.config)

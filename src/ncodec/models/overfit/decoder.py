@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ncodec.models.image_codec import to_pixels
 from ncodec.models.overfit import kernels
 from ncodec.models.overfit.arm import IntegerArm, accumulator_bias
 from ncodec.models.overfit.config import OverfitConfig
@@ -98,9 +99,24 @@ class IntegerDecoder:
         """(1, 3, H, W) reconstruction in [0, 1] units from integer grids (h_i, w_i), finest
         first; values are exact multiples of 2**-10 (the compiled kernels where built, else the
         PyTorch reference: the same values either way)."""
+        if kernels.compiled() is None:
+            return self._synthesize_reference(grids)
+        return torch.from_numpy(self._synthesize_compiled(grids))[None].mul_(2.0**-RGB.frac)
+
+    def pixels(self, grids: list[torch.Tensor], height: int, width: int) -> np.ndarray:
+        """The top-left height x width x 3 uint8 pixels of `synthesize(grids)`, rounded as
+        `image_codec.to_pixels` rounds (by the compiled kernels where built)."""
         compiled = kernels.compiled()
         if compiled is None:
-            return self._synthesize_reference(grids)
+            return to_pixels(self._synthesize_reference(grids), height, width)
+        x = self._synthesize_compiled(grids)
+        out = np.empty((height, width, 3), dtype=np.uint8)
+        compiled.rgb8(x, *x.shape[1:], 2.0**-RGB.frac, height, width, out)
+        return out
+
+    def _synthesize_compiled(self, grids: list[torch.Tensor]) -> np.ndarray:
+        """(3, H, W) float32 integers in RGB format units, by the compiled kernels."""
+        compiled = kernels.compiled()
         scale, limit = float(1 << UPSAMPLED.frac), float(UPSAMPLED.limit)
         stack = kernels.as_buffer(grids[-1])[None] * scale
         for grid in reversed(grids[1:-1]):
@@ -141,7 +157,7 @@ class IntegerDecoder:
                 spare,
             )
             x, spare = spare, x
-        return torch.from_numpy(x)[None].mul_(2.0**-RGB.frac)
+        return x
 
     @staticmethod
     def _bounds(layer: SynthesisLayer) -> tuple[float, float]:
