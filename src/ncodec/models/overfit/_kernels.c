@@ -132,7 +132,8 @@ static PyObject *arm_pass(PyObject *self, PyObject *args) {
         (coarse_obj != Py_None && (a.h % 2 || a.w % 2)) || a.shift1 < -8 || a.shift1 > 30 ||
         a.shift2 < -8 || a.shift2 > 30 || a.mean_shift < 1 || a.mean_shift > 30 ||
         a.scale_shift < 1 || a.scale_shift > 30 || a.mean_bits < 0 || a.mean_bits > 16 ||
-        scale_count < 1 || scale_count > (1LL << 20) || mean_limit < 0 || mean_limit > (1LL << 20) ||
+        scale_count < 1 || scale_count > (1LL << 20) || mean_limit < 0 ||
+        mean_limit > (1LL << 20) ||
         scale_offset < -(1LL << 20) || scale_offset > (1LL << 20)) {
         PyErr_SetString(PyExc_ValueError, "arm_pass: bad grid shape, phase, shift or rounding");
         return NULL;
@@ -381,8 +382,8 @@ static PyObject *conv3x3(PyObject *self, PyObject *args) {
             goto fail;
         }
         Py_BEGIN_ALLOW_THREADS;
-        DISPATCH(conv3x3_compute, b[0].view.buf, channels, h, w, b[1].view.buf, b[2].view.buf, shift, lo,
-                        hi, residual, b[3].view.buf, padded, acc);
+        DISPATCH(conv3x3_compute, b[0].view.buf, channels, h, w, b[1].view.buf, b[2].view.buf,
+                 shift, lo, hi, residual, b[3].view.buf, padded, acc);
         Py_END_ALLOW_THREADS;
         free(padded);
         free(acc);
@@ -422,7 +423,8 @@ static PyObject *upsample2x(PyObject *self, PyObject *args) {
             goto fail;
         }
         Py_BEGIN_ALLOW_THREADS;
-        DISPATCH(upsample_compute, b[0].view.buf, channels, h, w, q, shift, limit, b[1].view.buf, scratch);
+        DISPATCH(upsample_compute, b[0].view.buf, channels, h, w, q, shift, limit,
+                 b[1].view.buf, scratch);
         Py_END_ALLOW_THREADS;
         free(scratch);
     }

@@ -24,7 +24,8 @@ INLINE float NAME(rescale_clamp)(float acc, int shift, float lo, float hi) {
 
 /* y[o][:] = bias[o] + sum_i w[i * w_stride_i + o * w_stride_o] * x[i][:] for a whole block
  * (BLOCK lanes per row), four outputs and sixteen lanes at a time in registers. */
-INLINE void NAME(dense_block)(const float *restrict x, int cin, const float *restrict w, int w_stride_i,
+INLINE void NAME(dense_block)(const float *restrict x, int cin, const float *restrict w,
+                              int w_stride_i,
                         int w_stride_o, const float *restrict bias, int cout, float *restrict y) {
     int o = 0;
     for (; o + 4 <= cout; o += 4) {
@@ -34,7 +35,8 @@ INLINE void NAME(dense_block)(const float *restrict x, int cin, const float *res
             v8 a0 = (v8){} + bias[o], b0 = a0, a1 = (v8){} + bias[o + 1], b1 = a1;
             v8 a2 = (v8){} + bias[o + 2], b2 = a2, a3 = (v8){} + bias[o + 3], b3 = a3;
             for (int i = 0; i < cin; i++) {
-                const v8 xl = NAME(load8)(x + i * BLOCK + j), xh = NAME(load8)(x + i * BLOCK + j + LANES);
+                const v8 xl = NAME(load8)(x + i * BLOCK + j);
+                const v8 xh = NAME(load8)(x + i * BLOCK + j + LANES);
                 const float c0 = w0[i * w_stride_i], c1 = w1[i * w_stride_i];
                 const float c2 = w2[i * w_stride_i], c3 = w3[i * w_stride_i];
                 a0 += c0 * xl;
@@ -228,7 +230,8 @@ static void NAME(conv3x3_compute)(const float *x, int channels, int h, int w,
                     for (int k = 0; k < 3; k++) {
                         const float *row = padded + (i * 3 + k) * stride + j;
                         const float *wk = weight + ((o * channels + i) * 3 + k) * 3;
-                        sum += wk[0] * NAME(load8)(row) + wk[1] * NAME(load8)(row + 1) + wk[2] * NAME(load8)(row + 2);
+                        sum += wk[0] * NAME(load8)(row) + wk[1] * NAME(load8)(row + 1) +
+                               wk[2] * NAME(load8)(row + 2);
                     }
                 NAME(store8)(acc + j, sum);
             }
