@@ -13,7 +13,7 @@ from ncodec.cli import main
 
 from .browser import chromium, console_errors
 
-PLOTS = ("rd_psnr.png", "rd_msssim.png", "speed_vs_bdrate.png")
+PLOTS = ("rd_psnr.png", "rd_msssim.png", "speed_vs_bdrate.png", "perception_distortion.png")
 
 
 @pytest.fixture(scope="module")
