@@ -9,7 +9,7 @@ KERNEL_SOURCES := setup.py src/ncodec/models/overfit/_kernels.c \
 	src/ncodec/models/overfit/_kernels_compute.h
 DEMO_IMAGE ?= demo-out/astronaut.png
 
-.PHONY: venv demo test lint bench clean wheel-test fuzz browser-deps test-multiprocess
+.PHONY: venv demo test lint bench clean wheel-test fuzz browser-deps test-multiprocess asan-test
 
 venv: $(KERNELS)
 
@@ -42,6 +42,10 @@ browser-deps:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# The overfit decoder's C kernels under AddressSanitizer (tests/asan/run.sh); CI runs it.
+asan-test: venv
+	PY=$(PY) bash tests/asan/run.sh
 
 # Build the wheel, install it into a throw-away venv (offline) and run it there.
 wheel-test: venv
