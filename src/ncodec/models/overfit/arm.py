@@ -113,6 +113,16 @@ class IntegerArm:
         self.mean_shift = out_frac - self.mean_bits
         self.scale_shift = out_frac - self.scale_bits
         self._buffers: dict[str, np.ndarray] = {}
+        # The kernel rounds in int32 and accepts only these ranges (any shipped config is in
+        # them); a config outside runs the reference, which gives the same result.
+        self._kernel_fits = (
+            min(self.mean_shift, self.scale_shift) >= 1
+            and max(self.mean_shift, self.scale_shift) <= 30
+            and self.mean_bits <= 16
+            and MEAN_LIMIT << self.mean_bits <= 1 << 20
+            and config.scale_count <= 1 << 20
+            and abs(config.log2_scale_min << self.scale_bits) <= 1 << 20
+        )
 
     def _buffer(self, name: str, tensor: torch.Tensor) -> np.ndarray:
         """A parameter as a float32 array for the compiled kernel (made once)."""
@@ -123,9 +133,10 @@ class IntegerArm:
     def tables(
         self, grid: torch.Tensor, coarse: torch.Tensor | None, g: int, p: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(table index, floor(mean)) int64 of the latents of pass p of grid g (flattened)."""
+        """(table index, floor(mean)) of the latents of pass p of grid g (flattened), as integer
+        arrays (int32 from the kernel, int64 from the reference; the same values)."""
         compiled = kernels.compiled()
-        if compiled is None or min(self.mean_shift, self.scale_shift) < 1:  # kernel: shifts >= 1
+        if compiled is None or not self._kernel_fits:
             accumulators = self._accumulators_reference(grid, coarse, g, p)
             return self._indexes(accumulators[:, 0], accumulators[:, 1])
         h, w = grid.shape

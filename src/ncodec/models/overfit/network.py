@@ -55,6 +55,9 @@ class OverfitNet(nn.Module):
             nn.Parameter(torch.zeros(batch, h, w)) for h, w in grid_shapes(*padded, config.grids)
         )
         values = initial_parameters(config, batch, generator)
+        unknown = set(start or {}) - set(values)
+        if unknown:
+            raise ValueError(f"unknown decoder parameters in start: {sorted(unknown)}")
         for name, value in (start or {}).items():
             values[name] = value.detach().float().expand(batch, *value.shape).clone()
         self.decoder = nn.ParameterDict({_key(k): nn.Parameter(v) for k, v in values.items()})
