@@ -64,6 +64,13 @@ def exit_now(status: int, message: str = "") -> NoReturn:
     os._exit(status)
 
 
+def flush_standard_streams() -> None:
+    """Write out what Python still buffers for stdout and stderr (before `exit_now`)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+
+
 def silence_stdout() -> None:
     """Point standard output at /dev/null, so a closed pipe's final flush says nothing."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
