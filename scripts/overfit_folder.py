@@ -3,7 +3,9 @@
 Images of the same padded size and quality are trained together, `--batch` at a time (each has
 its own latents and decoder, so a batch only shares the device); the integer finishing and the
 entropy coding always run on the CPU, so a file is the same whichever device trained it.
-Resumable: a file that already exists is skipped, and files are written atomically.
+Resumable: a file that already exists is skipped, and files are written atomically. Each file
+gets a line in OUTPUT/manifest.jsonl, so `ncodec eval --codecs files:OUTPUT,avif,...` measures the
+files on any machine beside the classical codecs.
 
     python scripts/overfit_folder.py photos/ out/ --quality 30 60 --effort 1 --device cuda --batch 8
 """
@@ -11,7 +13,6 @@ Resumable: a file that already exists is skipped, and files are written atomical
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -21,6 +22,7 @@ import torch
 
 import ncodec.models.overfit  # noqa: F401  (registers the architecture)
 from ncodec.errors import NcodecError
+from ncodec.eval.precomputed import MANIFEST, manifest_entry
 from ncodec.format import ImageInfo, NczHeader, write_ncz
 from ncodec.io.discovery import find_images
 from ncodec.io.images import load_image
@@ -83,7 +85,7 @@ def main() -> int:
         x = pad_to_multiple(image_tensor(image.rgb), codec.stride)
         groups.setdefault((tuple(x.shape[-2:]), q), []).append((image, x, q, target))
     recipe = Recipe(iterations=codec.config.iterations(args.effort))
-    log = args.output / "log.jsonl"
+    manifest = args.output / MANIFEST  # what `ncodec eval --codecs files:OUTPUT` reads
     done = 0
     for (_, q), members in groups.items():
         for start in range(0, len(members), args.batch):
@@ -104,19 +106,14 @@ def main() -> int:
                 header = NczHeader(entry.name, codec.weights_hash, info, codec.kind)
                 data = write_ncz(header, [stream])
                 _write_atomic(target, data)
-                record = {
-                    "file": target.name,
-                    "quality": q,
-                    "bytes": len(data),
-                    "bpp": 8 * len(data) / (h * w),
-                    "iterations": trace.iterations,
-                    "batch": len(chunk),
-                    "batch_seconds": round(seconds, 2),
-                }
-                with log.open("a") as handle:
-                    handle.write(json.dumps(record) + "\n")
+                note = (
+                    f"{args.model} effort {args.effort} on {args.device}: {trace.iterations} "
+                    f"iterations, {seconds / len(chunk):.1f} s per image in batches of {len(chunk)}"
+                )
+                with manifest.open("a") as handle:
+                    handle.write(manifest_entry(target, q, image.rgb, note))
                 done += 1
-                print(f"[{done}/{len(jobs)}] {target.name}: {record['bpp']:.4f} bpp")
+                print(f"[{done}/{len(jobs)}] {target.name}: {8 * len(data) / (h * w):.4f} bpp")
     return 0
 
 

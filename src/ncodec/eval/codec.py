@@ -26,6 +26,10 @@ class Codec:
     quality_meaning: str = ""
     encode_once: bool = False
     """Encoding is an optimization (minutes): time one untimed-warm-up-free encode only."""
+    precomputed: bool = False
+    """`encode` reads a file encoded elsewhere: encode times are not measured (None)."""
+    precomputed: bool = False
+    """`encode` reads a file encoded elsewhere: its encode times are not measured (None)."""
 
 
 @dataclass(frozen=True)

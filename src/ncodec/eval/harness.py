@@ -53,7 +53,8 @@ class EvalRun:
 
 def measure_point(codec: Codec, image: np.ndarray, quality: float, timing: TimingSettings) -> dict:
     """Encode and decode one image at one quality; the rate is the real encoded size."""
-    encode_runs = (0, 1) if codec.encode_once else (timing.warmup, timing.repeats)
+    quick = codec.encode_once or codec.precomputed
+    encode_runs = (0, 1) if quick else (timing.warmup, timing.repeats)
     encoded = timed(lambda: codec.encode(image, quality), *encode_runs)
     data = encoded.result
     decoded = timed(lambda: codec.decode(data), timing.warmup, timing.repeats, measure_peak=True)
@@ -62,7 +63,7 @@ def measure_point(codec: Codec, image: np.ndarray, quality: float, timing: Timin
         raise InputError(f"{codec.spec} decoded shape {recon.shape}, expected {image.shape}")
     height, width = image.shape[:2]
     ms = msssim(image, recon)
-    return {
+    record = {
         "quality": quality,
         "bytes": len(data),
         "height": height,
@@ -82,6 +83,9 @@ def measure_point(codec: Codec, image: np.ndarray, quality: float, timing: Timin
         "encode_warmup": encode_runs[0],
         "encode_repeats": encode_runs[1],
     }
+    if codec.precomputed:  # what was timed is reading a file, not encoding it
+        record.update(encoding_time_s=None, encoding_cpu_s=None, encode_repeats=0)
+    return record
 
 
 def iter_task(

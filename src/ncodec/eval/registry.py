@@ -6,8 +6,9 @@ from ncodec.errors import InputError
 from ncodec.eval.classical import HARNESS_SETUPS, classical_harness_codec
 from ncodec.eval.codec import Codec, parse_spec, split_codec_list
 from ncodec.eval.neural import ncodec_codec
+from ncodec.eval.precomputed import precomputed_codec
 
-CODEC_NAMES = (*HARNESS_SETUPS, "ncodec")
+CODEC_NAMES = (*HARNESS_SETUPS, "ncodec", "files")
 
 
 def resolve_codec(text: str, threads: int = 1) -> Codec:
@@ -15,9 +16,11 @@ def resolve_codec(text: str, threads: int = 1) -> Codec:
     spec = parse_spec(text)
     if spec.name == "ncodec":
         return ncodec_codec(spec, threads)
+    if spec.name == "files":
+        return precomputed_codec(spec)
     if spec.name not in HARNESS_SETUPS:
         known = ", ".join(CODEC_NAMES)
-        raise InputError(f"unknown codec {spec.name!r} (known: {known}, ncodec:MODEL)")
+        raise InputError(f"unknown codec {spec.name!r} (known: {known}, ncodec:MODEL, files:DIR)")
     if spec.arg is not None:
         raise InputError(f"{spec.name}: unexpected argument {spec.arg!r} (use key=value)")
     return classical_harness_codec(spec, threads)

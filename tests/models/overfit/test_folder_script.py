@@ -11,6 +11,8 @@ import numpy as np
 from PIL import Image
 
 from ncodec import api
+from ncodec.eval.precomputed import pixels_sha256
+from ncodec.io import load_rgb
 
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "overfit_folder.py"
 
@@ -34,10 +36,14 @@ def test_folder_is_encoded_in_batches_and_resumed(
     args = [str(source), str(out), "--model", quick_model, "--effort", "1", "--batch", "2"]
     printed = _run(monkeypatch, capsys, *args, "--quality", "50")
     assert "2 files to write" in printed
-    records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
-    assert [r["batch"] for r in records] == [2, 2]
+    records = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert all("in batches of 2" in r["encode_note"] for r in records)
     decoded = [api.decode((out / f"{name}.q50.ncz").read_bytes()).rgb for name in "ab"]
     assert decoded[0].shape == decoded[1].shape == small_photo.shape
     assert not np.array_equal(decoded[0], decoded[1])
-    assert {r["bytes"] for r in records} == {(out / f"{n}.q50.ncz").stat().st_size for n in "ab"}
+    # The manifest finds each file by the pixels it encodes (what `eval --codecs files:` reads).
+    sources = {r["file"]: r["source_sha256"] for r in records}
+    assert sources == {
+        f"{name}.q50.ncz": pixels_sha256(load_rgb(source / f"{name}.png")) for name in "ab"
+    }
     assert "0 files to write" in _run(monkeypatch, capsys, *args, "--quality", "50")
