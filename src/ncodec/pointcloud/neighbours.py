@@ -41,24 +41,6 @@ def _slots() -> tuple[np.ndarray, np.ndarray]:
 
 
 PARENT_SLOT, CHILD_SLOT = _slots()
-#: RANK[byte, c]: how many children before c are occupied (the child's index among siblings).
-RANK = np.array(
-    [[bin(b & ((1 << c) - 1)).count("1") for c in range(8)] for b in range(256)], dtype=np.int64
-)
-POPCOUNT = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
-_EMPTY = 256
-"""Stand-in byte of a cell whose owner does not exist (row of -1 in `_CHILD_ROW`)."""
-#: _CHILD_ROW[byte * 8 + c]: child c's rank among its siblings, -1 if absent (byte 256: none).
-_CHILD_ROW = (
-    np.concatenate(
-        [
-            np.where((np.arange(256)[:, None] >> np.arange(8)) & 1 == 1, RANK, -1),
-            np.full((1, 8), -1),
-        ]
-    )
-    .astype(np.int32)
-    .ravel()
-)
 _PARENT_SLOT32 = PARENT_SLOT.astype(np.int32)
 _CHILD_SLOT32 = CHILD_SLOT.astype(np.int32)
 
@@ -72,24 +54,22 @@ def child_neighbours(
     neighbours: np.ndarray, occupancy: np.ndarray, parent: np.ndarray, child: np.ndarray
 ) -> np.ndarray:
     """Neighbour table (M, 26) of the next level (-1: empty cell) from this level's table (N, 26),
-    its occupancy bytes (N,) and each child's parent index and position (M,).
+    its occupancy bytes (N,) and each child's parent index and position (M,), the children
+    listed in order (`ncodec.pointcloud.octree.expand`).
 
-    Flat int32 gathers only: the owner of each neighbour cell (a parent-level node, or the
-    stand-in row N for none), then its byte and the child's rank from one lookup table.
+    Flat int32 gathers only: the owner of each neighbour cell (a parent-level node, stored as
+    8 x its index, or -8 for none), then the child from a table of every owner's 8 child slots
+    (-1 where absent; the 8 slots after the last owner are the "none" row, which a negative
+    index reaches).
     """
     count = len(occupancy)
     table = np.empty((count, 27), dtype=np.int32)
-    table[:, :26] = neighbours
-    table[:, 26] = np.arange(count, dtype=np.int32)
-    sizes = POPCOUNT[occupancy]
-    first_child = np.zeros(count + 1, dtype=np.int32)
-    first_child[:count] = np.cumsum(sizes) - sizes
-    bytes_ = np.empty(count + 1, dtype=np.int32)
-    bytes_[:count] = occupancy
-    bytes_[count] = _EMPTY
-    owner = table.ravel().take((parent.astype(np.int32) * 27)[:, None] + _PARENT_SLOT32[child])
-    owner[owner < 0] = count
-    rank = _CHILD_ROW.take(bytes_.take(owner) * 8 + _CHILD_SLOT32[child])
-    index = first_child.take(owner) + rank
-    index[rank < 0] = -1
-    return index
+    np.multiply(neighbours, 8, out=table[:, :26])
+    table[:, 26] = np.arange(0, 8 * count, 8, dtype=np.int32)
+    slots = np.full(8 * count + 8, -1, dtype=np.int32)
+    slots[parent.astype(np.int32) * 8 + child.astype(np.int32)] = np.arange(
+        len(parent), dtype=np.int32
+    )
+    key = table.ravel().take((parent.astype(np.int32) * 27)[:, None] + _PARENT_SLOT32[child])
+    key += _CHILD_SLOT32[child]
+    return slots.take(key)
