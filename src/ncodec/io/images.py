@@ -8,7 +8,6 @@ import warnings
 from pathlib import Path
 from typing import BinaryIO
 
-import imagecodecs
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -175,6 +174,8 @@ def _load_tiff_fallback(handle: BinaryIO, source: Path) -> LoadedImage:
     if head not in (b"II*\x00", b"MM\x00*"):
         raise InputError(f"not an image file (or unsupported format): {source}")
     data = head + handle.read()
+    import imagecodecs  # only for what Pillow cannot read (keeps the common path light)
+
     try:
         pixels = imagecodecs.tiff_decode(data, index=0)
     except (RuntimeError, ValueError) as err:
@@ -204,6 +205,8 @@ def _has_deep_samples(image: Image.Image, handle: BinaryIO) -> bool:
 
 def _decode_deep(data: bytes, file_format: str | None, height: int, width: int) -> np.ndarray:
     """Decode a 16-bit PNG or TIFF to its native uint16 samples (HxW or HxWxC)."""
+    import imagecodecs  # only for deep samples (keeps the common path light)
+
     try:
         if file_format == "PNG":
             pixels = imagecodecs.png_decode(data)
