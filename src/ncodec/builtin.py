@@ -7,6 +7,7 @@ plus one line here.
 """
 
 import ncodec.circuits.codec  # hclt: probabilistic circuits for digits
+import ncodec.lossless_photo.codec  # lossless-photo: learned lossless photos
 import ncodec.models
 import ncodec.models.overfit
 import ncodec.pointcloud.codec  # noqa: F401  (lidar-octree)
