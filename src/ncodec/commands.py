@@ -25,11 +25,13 @@ from ncodec.io import (
     write_file_atomic,
 )
 from ncodec.kind_commands import (
+    LOSSLESS_MODEL,
     default_model_for,
     encoder_options,
     encoder_progress,
     load_points,
     load_tensor_input,
+    lossless_summary,
     point_file_bytes,
     points_summary,
     tensor_file_bytes,
@@ -109,6 +111,12 @@ STDIO = "-"
     help="Point clouds: code the intensity too, exactly ('lossless') or quantized to STEP "
     "(in the intensity's unit).",
 )
+@click.option(
+    "--lossless",
+    is_flag=True,
+    help="Code the exact pixels of an 8-bit RGB or gray image (model lossless-photo unless "
+    "--model names another lossless-image model).",
+)
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists (never IN).")
 def compress_command(
     input_path: str,
@@ -123,6 +131,7 @@ def compress_command(
     device: str | None,
     step_mm: float | None,
     intensity: str | None,
+    lossless: bool,
     force: bool,
 ) -> None:
     """Compress an image ('-': standard input) or a point cloud (.bin, .ply, .pcd) into a .ncz
@@ -132,8 +141,10 @@ def compress_command(
     if effort is not None and refine is not None and effort != refine:
         raise InputError(f"--effort {effort} and --refine {refine} disagree (give one)")
     steps = effort if effort is not None else refine if refine is not None else 0
-    model = model or default_model_for(input_path)
+    model = model or (LOSSLESS_MODEL if lossless else default_model_for(input_path))
     frozen = api.load_model(model)
+    if lossless and frozen.kind != PayloadKind.LOSSLESS_IMAGE:
+        raise InputError(f"--lossless needs a lossless-image model; '{model}' is not one")
     api.check_effort(steps, frozen)
     options = encoder_options(
         frozen,
@@ -168,6 +179,9 @@ def compress_command(
     with encoder_progress(frozen, options):
         data = api.compress(image, model, q, steps, options)
     _write_output(output, data, force)
+    if frozen.kind == PayloadKind.LOSSLESS_IMAGE:
+        click.echo(lossless_summary(_label(output), len(data), image), err=output == STDIO)
+        return
     decoded = api.decode(data, MAX_PIXELS)
     pixels = image.height * image.width
     click.echo(
@@ -219,9 +233,11 @@ def decompress_command(input_path: str, output: str, max_pixels: int, force: boo
         _write_stdout(encode_image(decoded.rgb, decoded.header.mode, ".png"))
     else:
         save_image(output, decoded.rgb, decoded.header.mode, force)
+    lossy = decoded.header.kind == PayloadKind.LOSSY_IMAGE
     click.echo(
         f"{_label(output)}: {decoded.header.width}x{decoded.header.height} "
-        f"(model {decoded.header.model}, quality {decoded.header.quality})",
+        f"(model {decoded.header.model}, "
+        f"{f'quality {decoded.header.quality}' if lossy else 'lossless'})",
         err=output == STDIO,
     )
 

@@ -18,11 +18,14 @@ from ncodec.circuits.digits import load_digits
 from ncodec.errors import InputError
 from ncodec.format import PayloadKind
 from ncodec.io import encode_image, load_image, load_image_bytes
+from ncodec.io.arrays import is_grayscale_mode
 from ncodec.models import FrozenCodec
 from ncodec.pointcloud.files import OUTPUT_SUFFIXES, SUFFIXES, cloud_bytes, read_points
 
 POINT_CLOUD_MODEL = "lidar-octree"
 """Model used for point-cloud inputs when none is named."""
+LOSSLESS_MODEL = "lossless-photo"
+"""Model used by `compress --lossless` when none is named."""
 
 
 def default_model_for(input_path: str) -> str | None:
@@ -94,6 +97,16 @@ def point_file_bytes(decoded: Any, output: str) -> bytes:
     if decoded.header.kind != PayloadKind.POINT_CLOUD:
         raise InputError(f"{output}: a point-cloud output needs a point-cloud file")
     return cloud_bytes(decoded.data, Path(output).suffix)
+
+
+def lossless_summary(label: str, size: int, image: Any) -> str:
+    """One line about a written lossless-image file."""
+    gray = is_grayscale_mode(image.mode)
+    subpixels = image.height * image.width * (1 if gray else 3)
+    return (
+        f"{label}: {size} bytes, {8 * size / subpixels:.4f} bits per subpixel, lossless "
+        f"({image.width}x{image.height} {'gray' if gray else 'RGB'})"
+    )
 
 
 TENSOR_SUFFIXES = (".npz", ".gz", ".idx", "-ubyte")

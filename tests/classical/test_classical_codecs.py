@@ -20,7 +20,12 @@ LIBRARIES = {
     "avif": "libavif",
     "jpegxl": "libjxl",
 }
-LOSSLESS = {"png": "libpng", "webp-lossless": "libwebp", "jpegxl-lossless": "libjxl"}
+LOSSLESS = {
+    "png": "libpng",
+    "jpeg2000-lossless": "openjpeg",
+    "webp-lossless": "libwebp",
+    "jpegxl-lossless": "libjxl",
+}
 
 
 def test_the_registries_hold_the_lossy_formats_in_harness_order_and_the_lossless_ones():

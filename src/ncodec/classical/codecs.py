@@ -148,6 +148,17 @@ LOSSLESS_CODECS: dict[str, ClassicalCodec] = {
             threaded=(False, False),
             lossless=True,
         ),
+        ClassicalCodec(  # J2K codestream, reversible 5/3 wavelet and colour transform
+            "jpeg2000-lossless",
+            "openjpeg",
+            (0.0, 0.0),
+            "lossless (level 0: no rate target)",
+            imagecodecs.jpeg2k_encode,
+            imagecodecs.jpeg2k_decode,
+            imagecodecs.jpeg2k_version,
+            fixed={"reversible": True},
+            lossless=True,
+        ),
         ClassicalCodec(  # VP8L; level 0..100 is encoder effort, method 0..6 (default 4)
             "webp-lossless",
             "libwebp",

@@ -1,5 +1,6 @@
 """Codecs of `ncodec eval --lossless`: the classical lossless formats and installed learned
-lossless models (`ncodec:MODEL`, e.g. a digit circuit), each at one fixed setting.
+lossless models (`ncodec:MODEL`, e.g. a digit circuit or lossless-photo), each at one fixed
+setting.
 
 Spec strings (`png`, `webp-lossless:method=4`, `jpegxl-lossless:effort=9`, `ncodec:pc-mnist`)
 and versions are the keys of stored records, as in the lossy harness.
@@ -18,13 +19,15 @@ from ncodec.errors import InputError, ModelNotFoundError
 from ncodec.eval.codec import check_known_options, int_option, parse_spec
 from ncodec.eval.neural import _weights_tag
 from ncodec.format import PayloadKind
-from ncodec.io.arrays import load_image_array
+from ncodec.io.arrays import is_grayscale_mode, load_image_array
 
 LOSSLESS_DEFAULT = "png,webp-lossless,jpegxl-lossless"
+_LOSSLESS_KINDS = (PayloadKind.INTEGER_TENSOR, PayloadKind.LOSSLESS_IMAGE)
 
 # (level passed to the library, the one integer knob: name, default, valid values)
 _SETUPS: dict[str, tuple[int, tuple[str, int, range] | None]] = {
     "png": (9, None),  # zlib level 9, libpng's filter choice
+    "jpeg2000-lossless": (0, None),  # OpenJPEG, reversible wavelet
     "webp-lossless": (100, ("method", 6, range(7))),  # effort 100, method 6: libwebp's best
     "jpegxl-lossless": (100, ("effort", 7, range(1, 11))),  # modular mode, cjxl's default effort
 }
@@ -92,15 +95,21 @@ def _learned(model: str | None, options: dict[str, str], threads: int) -> Lossle
     if model is None or model not in models:
         known = ", ".join(models) or "none installed"
         raise ModelNotFoundError(f"give an installed lossless model as ncodec:MODEL ({known})")
-    if api.load_model(model).kind != PayloadKind.INTEGER_TENSOR:
+    if api.load_model(model).kind not in _LOSSLESS_KINDS:
         raise InputError(f"ncodec:{model} is not a lossless model (use it without --lossless)")
 
     # Images go in as the CLI hands them over (with their mode), so the model's own checks
     # apply: a digit model refuses a colour image or another size.
 
     def decode(data: bytes) -> np.ndarray:
-        """Decode `.ncz` bytes to the coded uint8 array."""
-        return np.asarray(api.decode(data).data)
+        """Decode `.ncz` bytes to the coded uint8 array (a gray lossless image: its plane)."""
+        decoded = api.decode(data)
+        pixels = np.asarray(decoded.data)
+        if decoded.header.kind == PayloadKind.LOSSLESS_IMAGE and is_grayscale_mode(
+            decoded.header.mode
+        ):
+            return np.ascontiguousarray(pixels[:, :, 0])
+        return pixels
 
     return LosslessCodec(
         spec=f"ncodec:{model}",
