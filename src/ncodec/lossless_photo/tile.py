@@ -1,0 +1,205 @@
+"""Coding one tile: the base level uniformly, then every pass of `geometry.steps` in order.
+
+The encoder walks the passes twice over the same canvases the decoder will see: once to fit
+each predictor set (least squares), once to compute the integer residuals and their contexts;
+it then picks, per predictor set and context, the stored table that codes those residuals in
+the fewest bits. Per tile it sends the integer weights and table choices (`TileParams`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from ncodec.coding import AnsStack, CdfTables, DecodeOrderWriter
+from ncodec.errors import FormatError
+from ncodec.lossless_photo import geometry as geo
+from ncodec.lossless_photo import predictor as pr
+
+RANGE = 255
+"""Residuals lie in -RANGE..RANGE (pixel minus a prediction, both 0..255)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What encoder and decoder share: neighbourhood radius per predictor set, activity
+    thresholds, the integer tables and each table's cost in bits per residual value."""
+
+    radii: tuple[int, ...]
+    thresholds: np.ndarray
+    tables: CdfTables
+    bits: np.ndarray
+    """(tables, 2 * RANGE + 1) bits of each residual value under each table (encoder only)."""
+
+    @property
+    def contexts(self) -> int:
+        """Number of activity contexts."""
+        return len(self.thresholds) + 1
+
+    def feature_count(self, group: int, phase: int, channel: int, channels: int) -> int:
+        """Samples a predictor of this set, phase and channel reads (its weights: one more)."""
+        where = geo.offsets(self.radii[group], phase, channel, channels)
+        return len(where) + pr.EXTRA_FEATURES
+
+
+def param_layout(settings: Settings, levels: int, channels: int) -> list[tuple[int, int, int]]:
+    """(group, phase, channel) of every predictor a tile with `levels` levels sends, in order."""
+    groups = min(levels - 1, geo.GROUPS)
+    return [
+        (g, i, c) for g in range(groups) for i in range(len(geo.PHASES)) for c in range(channels)
+    ]
+
+
+def param_bytes(settings: Settings, levels: int, channels: int) -> int:
+    """Size of a tile's serialized parameters (int32 weights, one table choice per context)."""
+    return sum(
+        4 * (settings.feature_count(g, i, c, channels) + 1) + settings.contexts
+        for g, i, c in param_layout(settings, levels, channels)
+    )
+
+
+def _walk(
+    truth: list[np.ndarray], settings: Settings
+) -> Iterator[tuple[geo.Step, np.ndarray, tuple[int, int], np.ndarray]]:
+    """(step, padded canvas, phase shape, true values) of every pass, the canvas holding exactly
+    what the decoder has decoded before that pass."""
+    levels, channels = len(truth), truth[0].shape[2]
+    for step in geo.steps(levels, channels):
+        level = truth[step.level]
+        if step.phase == 0 and step.channel == 0:
+            canvas = np.zeros_like(level)
+            canvas[0::2, 0::2] = truth[step.level + 1]
+        parity = geo.PHASES[step.phase]
+        radius = settings.radii[step.group]
+        target = level[parity[0] :: 2, parity[1] :: 2, step.channel]
+        yield step, geo.padded(canvas, radius), target.shape, target
+        canvas[parity[0] :: 2, parity[1] :: 2, step.channel] = target
+
+
+def encode_tile(tile: np.ndarray, settings: Settings, writer: DecodeOrderWriter) -> bytes:
+    """Queue the tile's symbols on `writer` (decoding order); return its parameters' bytes."""
+    h, w, channels = tile.shape
+    shapes = geo.level_shapes(h, w)
+    truth = [
+        np.ascontiguousarray(tile[:: 1 << k, :: 1 << k]).astype(np.int32)
+        for k in range(len(shapes))
+    ]
+    writer.write_uniform(truth[-1].reshape(-1), 256)
+    layout = param_layout(settings, len(shapes), channels)
+    equations = {key: pr.NormalEquations(settings.feature_count(*key, channels)) for key in layout}
+    for step, pad, shape, target in _walk(truth, settings):
+        equations[step.group, step.phase, step.channel].add(
+            pad, settings.radii[step.group], step, shape, target
+        )
+    weights = {key: eq.solve() for key, eq in equations.items()}
+    coded = []
+    earlier: list[np.ndarray] = []
+    magnitudes = np.zeros_like(truth[-1])
+    for step, pad, shape, target in _walk(truth, settings):
+        key = (step.group, step.phase, step.channel)
+        radius = settings.radii[step.group]
+        magnitudes = _next_level(magnitudes, truth[step.level].shape, step)
+        earlier = [] if step.channel == 0 else earlier
+        prediction = pr.predict(pad, radius, step, shape, weights[key])
+        residual = target - prediction
+        act = pr.activity(
+            pad, radius, step, shape, prediction, earlier, geo.padded(magnitudes, radius)
+        )
+        coded.append((key, residual.astype(np.int32), pr.contexts(act, settings.thresholds)))
+        earlier = [*earlier, residual]
+        _store(magnitudes, step, np.abs(residual))
+    choices = _choose_tables(coded, layout, settings)
+    for key, residual, context in coded:
+        writer.write(residual, choices[key][context], settings.tables)
+    return b"".join(weights[key].astype("<i4").tobytes() + choices[key].tobytes() for key in layout)
+
+
+def _next_level(canvas: np.ndarray, shape: tuple, step: geo.Step) -> np.ndarray:
+    """At the first pass of a level, a zero canvas of the level's `shape` (H, W, C) holding the
+    coarser level's canvas on phase (0, 0); else the same canvas."""
+    if step.phase or step.channel:
+        return canvas
+    finer = np.zeros(shape, dtype=canvas.dtype)
+    finer[0::2, 0::2] = canvas
+    return finer
+
+
+def _store(canvas: np.ndarray, step: geo.Step, values: np.ndarray) -> None:
+    """Write a pass's values into its phase and channel of a level canvas."""
+    parity = geo.PHASES[step.phase]
+    canvas[parity[0] :: 2, parity[1] :: 2, step.channel] = values
+
+
+def _choose_tables(
+    coded: list[tuple[tuple[int, int, int], np.ndarray, np.ndarray]],
+    layout: list[tuple[int, int, int]],
+    settings: Settings,
+) -> dict[tuple[int, int, int], np.ndarray]:
+    """Per predictor and context, the table with the fewest bits for its residuals (uint8)."""
+    width = 2 * RANGE + 1
+    histograms = {key: np.zeros(settings.contexts * width, dtype=np.int64) for key in layout}
+    for key, residual, context in coded:
+        index = context.reshape(-1).astype(np.int64) * width + residual.reshape(-1) + RANGE
+        histograms[key] += np.bincount(index, minlength=settings.contexts * width)
+    return {
+        key: np.argmin(hist.reshape(settings.contexts, width) @ settings.bits.T, axis=1).astype(
+            np.uint8
+        )
+        for key, hist in histograms.items()
+    }
+
+
+def decode_tile(
+    stack: AnsStack, params: bytes, shape: tuple[int, int], channels: int, settings: Settings
+) -> np.ndarray:
+    """Pop one tile (H, W, channels) uint8 coded by `encode_tile` with these parameters."""
+    shapes = geo.level_shapes(*shape)
+    layout = param_layout(settings, len(shapes), channels)
+    weights, choices = _read_params(params, layout, channels, settings)
+    base = stack.pop_uniform(256, shape=(*shapes[-1], channels))
+    canvas = np.asarray(base, dtype=np.int32).reshape(*shapes[-1], channels)
+    earlier: list[np.ndarray] = []
+    magnitudes = np.zeros_like(canvas)
+    for step in geo.steps(len(shapes), channels):
+        canvas = _next_level(canvas, (*shapes[step.level], channels), step)
+        magnitudes = _next_level(magnitudes, (*shapes[step.level], channels), step)
+        key = (step.group, step.phase, step.channel)
+        parity = geo.PHASES[step.phase]
+        radius = settings.radii[step.group]
+        pad = geo.padded(canvas, radius)
+        phase_shape = geo.phase_shape(shapes[step.level], parity)
+        earlier = [] if step.channel == 0 else earlier
+        prediction = pr.predict(pad, radius, step, phase_shape, weights[key])
+        act = pr.activity(
+            pad, radius, step, phase_shape, prediction, earlier, geo.padded(magnitudes, radius)
+        )
+        indexes = choices[key][pr.contexts(act, settings.thresholds)]
+        residual = stack.pop(indexes, settings.tables).astype(np.int64)
+        values = residual + prediction
+        if values.size and (values.min() < 0 or values.max() > 255):
+            raise FormatError("corrupted: a decoded sample lies outside 0..255")
+        _store(canvas, step, values)
+        _store(magnitudes, step, np.abs(residual))
+        earlier = [*earlier, residual]
+    return canvas.astype(np.uint8)
+
+
+def _read_params(
+    params: bytes, layout: list[tuple[int, int, int]], channels: int, settings: Settings
+) -> tuple[dict, dict]:
+    """Weights (int32) and table choices of a tile's predictors from their bytes."""
+    weights, choices, at = {}, {}, 0
+    for key in layout:
+        n = settings.feature_count(*key, channels) + 1
+        weights[key] = np.frombuffer(params, "<i4", n, at).astype(np.int64)
+        at += 4 * n
+        chosen = np.frombuffer(params, np.uint8, settings.contexts, at).astype(np.int64)
+        at += settings.contexts
+        if chosen.max(initial=0) >= settings.tables.num_tables:
+            raise FormatError("corrupted: a table choice names no stored table")
+        choices[key] = chosen
+    if np.any(np.abs(np.concatenate([*weights.values(), [0]])) > pr.WEIGHT_LIMIT):
+        raise FormatError("corrupted: a predictor weight is out of range")
+    return weights, choices
