@@ -37,23 +37,22 @@ def random_features(count: int, seed: int = 0) -> np.ndarray:
     return rng.integers(0, FEATURE_MAX + 1, (count, FEATURES)).astype(np.int16)
 
 
-def reference_gaps(mlp: IntegerMLP, features: np.ndarray) -> np.ndarray:
-    """The same network in plain int64 arithmetic (no float anywhere)."""
+def reference_gaps(arrays: dict[str, np.ndarray], features: np.ndarray) -> np.ndarray:
+    """The exported network in plain int64 arithmetic (no float anywhere)."""
     x = features.astype(np.int64)
-    last = len(mlp.layers) - 1
-    for k, (weight_t, bias, scale) in enumerate(mlp.layers):
-        shift = round(-np.log2(scale))
-        z = x @ weight_t.astype(np.int64) + bias.astype(np.int64)
-        x = z >> shift
-        if k < last:
+    layers = sum(name.endswith(".weight") for name in arrays)
+    for k in range(layers):
+        weight, bias, shift = (arrays[f"layer{k}.{part}"] for part in ("weight", "bias", "shift"))
+        x = (x @ weight.T.astype(np.int64) + bias.astype(np.int64)) >> int(shift[0])
+        if k < layers - 1:
             x = np.clip(x, 0, ACTIVATION_LEVELS)
     return np.minimum(x.max(axis=1, keepdims=True) - x, 255)
 
 
 def test_float32_inference_equals_integer_arithmetic():
-    _, mlp = network()
+    model, mlp = network()
     features = random_features(3000)
-    assert np.array_equal(mlp.gaps(features)[0], reference_gaps(mlp, features))
+    assert np.array_equal(mlp.gaps(features)[0], reference_gaps(export_arrays(model), features))
 
 
 def test_float_model_matches_the_integer_one():

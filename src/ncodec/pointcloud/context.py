@@ -45,6 +45,10 @@ def _adjacency() -> tuple[np.ndarray, np.ndarray]:
 
 
 ADJ, ANY = _adjacency()
+#: _BITS[byte]: its 8 bits (child 0 first) as float32.
+_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(
+    np.float32
+)
 _PARITY = (OFFSETS & 1) @ np.array([1, 2, 4])
 #: KNOWN[g, o]: the neighbour at offset o of a group-g node is in an earlier group.
 KNOWN = np.array([[(g ^ int(p)) < g for p in _PARITY] for g in range(GROUPS)])
@@ -109,9 +113,11 @@ class LevelContext:
         out[:, 26:52] = fixed[:, :26]
         known = _KNOWN_COLUMNS[group]
         if len(known):
-            known_bytes = self._bytes[rows[:, known]]
-            child_bits = np.unpackbits(known_bytes, axis=1, bitorder="little")
-            np.matmul(child_bits.astype(np.float32), _ADJ_KNOWN[group], out=out[:, 52:76])
+            known_bytes = self._bytes.take(rows[:, known])
+            # Deep in the tree most nodes have no occupied known neighbour: their counts are 0.
+            some = np.flatnonzero(known_bytes.any(axis=1))
+            child_bits = _BITS.take(known_bytes[some], axis=0).reshape(len(some), 8 * len(known))
+            out[some, 52:76] = child_bits @ _ADJ_KNOWN[group]
         unknown = _UNKNOWN_COLUMNS[group]
         np.matmul(exists[:, unknown].astype(np.float32), _ANY_UNKNOWN[group], out=out[:, 76:84])
         out[:, 84 + group] = 1

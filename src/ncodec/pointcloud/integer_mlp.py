@@ -46,9 +46,11 @@ def accumulation_bound(weight: np.ndarray, bias: np.ndarray, input_max: np.ndarr
 
 def _read_layer(
     arrays: Mapping[str, np.ndarray], name: str, input_max: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """One integer layer (`name.weight/bias/shift`) as (weight.T float32, bias float32,
-    2**-shift), checked (shapes, dtypes, the 2**24 bound); FormatError if bad."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """One integer layer (`name.weight/bias/shift`) as (weight.T, bias) float32, both times
+    2**-shift (exact: a power of two), checked (shapes, dtypes, the 2**24 bound); FormatError if
+    bad. Every partial sum of `x @ weight.T + bias` is then an integer below 2**24 times
+    2**-shift, which float32 holds exactly."""
     weight, bias, shift = (
         np.asarray(arrays[f"{name}.{part}"]) for part in ("weight", "bias", "shift")
     )
@@ -60,8 +62,8 @@ def _read_layer(
         raise FormatError(f"occupancy network {name}: bias or shift shape")
     if accumulation_bound(weight, bias, input_max) >= EXACT_LIMIT:
         raise FormatError(f"occupancy network {name}: accumulations reach 2**24")
-    scale = float(2.0 ** -int(shift[0]))
-    return weight.T.astype(np.float32), bias.astype(np.float32), scale
+    scale = np.float32(2.0 ** -int(shift[0]))
+    return weight.T.astype(np.float32) * scale, bias.astype(np.float32) * scale
 
 
 class IntegerMLP:
@@ -69,7 +71,7 @@ class IntegerMLP:
 
     def __init__(self, arrays: Mapping[str, np.ndarray], input_max: np.ndarray) -> None:
         """Check the arrays (shapes, dtypes, the 2**24 bound); FormatError if they are bad."""
-        self.layers: list[tuple[np.ndarray, np.ndarray, float]] = []
+        self.layers: list[tuple[np.ndarray, np.ndarray]] = []
         bound = np.asarray(input_max, dtype=np.int64)
         k = 0
         while f"layer{k}.weight" in arrays:
@@ -79,14 +81,14 @@ class IntegerMLP:
         if not self.layers or self.layers[-1][0].shape[1] != SYMBOLS:
             raise FormatError(f"occupancy network must end in {SYMBOLS} logits")
         bound = np.full(self.layers[-1][0].shape[0], ACTIVATION_LEVELS, dtype=np.int64)
-        self.split: list[tuple[np.ndarray, np.ndarray, float]] = []
+        self.split: list[tuple[np.ndarray, np.ndarray]] = []
         while f"split{len(self.split)}.weight" in arrays:
             self.split.append(_read_layer(arrays, f"split{len(self.split)}", bound))
             bound = np.full(self.split[-1][0].shape[1], ACTIVATION_LEVELS, dtype=np.int64)
         if self.split and self.split[-1][0].shape[1] != len(SINGLES) + 1:
             raise FormatError(f"occupancy network: the split head must give {len(SINGLES) + 1}")
-        weight_t, bias, scale = self.layers[-1]
-        self.several = (np.ascontiguousarray(weight_t[:, SEVERAL]), bias[SEVERAL], scale)
+        weight_t, bias = self.layers[-1]
+        self.several = (np.ascontiguousarray(weight_t[:, SEVERAL]), bias[SEVERAL])
         table = np.asarray(arrays.get("exp_table", np.zeros(0)))
         if table.shape != (EXP_SIZE,) or table.dtype.kind != "i" or table[0] != EXP_ONE:
             raise FormatError("occupancy network: bad exp table")
@@ -103,10 +105,9 @@ class IntegerMLP:
         """The last hidden layer's integer activations (n, hidden) float32 (of `layers`
         applied to the input, by default the body's hidden layers)."""
         x = features.astype(np.float32, copy=False)
-        for weight_t, bias, scale in self.layers[:-1] if layers is None else layers:
+        for weight_t, bias in self.layers[:-1] if layers is None else layers:
             z = x @ weight_t
             z += bias
-            z *= np.float32(scale)
             x = np.clip(np.floor(z, out=z), 0, ACTIVATION_LEVELS, out=z)
         return x
 
@@ -116,15 +117,13 @@ class IntegerMLP:
         """How far below each row's most likely symbol each symbol is, in 1/16 nat (uint8,
         0..255), and the first most likely symbol of each row: of the full head, or of an
         output `layer` on the `hidden` activations."""
-        weight_t, bias, scale = self.layers[-1] if layer is None else layer
+        weight_t, bias = self.layers[-1] if layer is None else layer
         z = (self.hidden_levels(features) if hidden is None else hidden) @ weight_t
         z += bias
-        z *= np.float32(scale)
         np.floor(z, out=z)
         top = np.argmax(z, axis=1)
-        z -= z[np.arange(len(z)), top][:, None]
-        np.maximum(z, -(EXP_SIZE - 1), out=z)
-        np.negative(z, out=z)
+        np.subtract(z[np.arange(len(z)), top][:, None], z, out=z)
+        np.minimum(z, EXP_SIZE - 1, out=z)
         return z.astype(np.uint8), top
 
     def coder_weights(
@@ -142,9 +141,7 @@ class IntegerMLP:
                 gaps = self.gaps(features[rows])
             else:
                 gaps = self.gaps(None, layer, features[rows])
-            counts_from_gaps(*gaps, self.exp, out=counts)
-            counts *= float(1 << weight_bits)
-            counts -= 1.0
+            weights_from_gaps(*gaps, self.exp, weight_bits, out=counts)
         return out
 
     def split_coder_weights(
@@ -168,9 +165,7 @@ class IntegerMLP:
         return counts_from_gaps(*self.gaps(features), self.exp).astype(np.int64)
 
 
-def counts_from_gaps(
-    gap: np.ndarray, top: np.ndarray, exp: np.ndarray, out: np.ndarray | None = None
-) -> np.ndarray:
+def counts_from_gaps(gap: np.ndarray, top: np.ndarray, exp: np.ndarray) -> np.ndarray:
     """Counts (float64 holding integers) >= 1 summing to 2**PRECISION per row of K symbols.
 
     weight_i = exp[gap_i]; with W = sum of weights and R = floor((2**P - K) * 2**32 / W),
@@ -178,13 +173,31 @@ def counts_from_gaps(
     (the first with gap 0). Every product is an integer below 2**53 or such an integer times a
     power of two, so float64 computes the exact integer result.
     """
-    counts = np.take(exp, gap, out=out)
-    total = counts.sum(axis=1).astype(np.int64)
+    counts = weights_from_gaps(gap, top, exp, 0)
+    counts += 1.0
+    return counts
+
+
+def weights_from_gaps(
+    gap: np.ndarray,
+    top: np.ndarray,
+    exp: np.ndarray,
+    weight_bits: int,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """`counts_from_gaps(gap, top, exp) * 2**weight_bits - 1` (the coder's weights), in fewer
+    passes: with f_i = floor(weight_i * R / 2**32), that is f_i * 2**weight_bits +
+    2**weight_bits - 1, plus the remainder times 2**weight_bits for symbol `top`."""
+    parts = np.take(exp, gap, out=out)
+    total = parts.sum(axis=1).astype(np.int64)
     free = (1 << PRECISION) - gap.shape[1]
     ratio = ((free << 32) // total).astype(np.float64) * 2.0**-32
-    counts *= ratio[:, None]
-    np.floor(counts, out=counts)
-    counts += 1.0
-    rows = np.arange(len(gap))
-    counts[rows, top] += float(1 << PRECISION) - counts.sum(axis=1)
-    return counts
+    parts *= ratio[:, None]
+    np.floor(parts, out=parts)
+    scale = float(1 << weight_bits)
+    left = (float(free) - parts.sum(axis=1)) * scale
+    if weight_bits:
+        parts *= scale
+        parts += scale - 1.0
+    parts[np.arange(len(gap)), top] += left
+    return parts
