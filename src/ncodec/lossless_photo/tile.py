@@ -79,7 +79,10 @@ def _walk(
 
 
 def encode_tile(tile: np.ndarray, settings: Settings, writer: DecodeOrderWriter) -> bytes:
-    """Queue the tile's symbols on `writer` (decoding order); return its parameters' bytes."""
+    """Queue the tile's symbols on `writer` (decoding order); return its parameters' bytes.
+
+    The predictors read the residuals of earlier passes, which depend on the predictors: they
+    are fitted twice, first without residuals, then on the residuals of the first fit."""
     h, w, channels = tile.shape
     shapes = geo.level_shapes(h, w)
     truth = [
@@ -88,32 +91,49 @@ def encode_tile(tile: np.ndarray, settings: Settings, writer: DecodeOrderWriter)
     ]
     writer.write_uniform(truth[-1].reshape(-1), 256)
     layout = param_layout(settings, len(shapes), channels)
-    equations = {key: pr.NormalEquations(settings.feature_count(*key, channels)) for key in layout}
-    for step, pad, shape, target in _walk(truth, settings):
-        equations[step.group, step.phase, step.channel].add(
-            pad, settings.radii[step.group], step, shape, target
-        )
-    weights = {key: eq.solve() for key, eq in equations.items()}
-    coded = []
-    earlier: list[np.ndarray] = []
-    magnitudes = np.zeros_like(truth[-1])
-    for step, pad, shape, target in _walk(truth, settings):
-        key = (step.group, step.phase, step.channel)
-        radius = settings.radii[step.group]
-        magnitudes = _next_level(magnitudes, truth[step.level].shape, step)
-        earlier = [] if step.channel == 0 else earlier
-        prediction = pr.predict(pad, radius, step, shape, weights[key])
-        residual = target - prediction
-        act = pr.activity(
-            pad, radius, step, shape, prediction, earlier, geo.padded(magnitudes, radius)
-        )
-        coded.append((key, residual.astype(np.int32), pr.contexts(act, settings.thresholds)))
-        earlier = [*earlier, residual]
-        _store(magnitudes, step, np.abs(residual))
+    weights = None
+    for _ in range(2):
+        equations = {
+            key: pr.NormalEquations(settings.feature_count(*key, channels)) for key in layout
+        }
+        _passes(truth, settings, weights, equations)
+        weights = {key: eq.solve() for key, eq in equations.items()}
+    coded = _passes(truth, settings, weights, None)
     choices = _choose_tables(coded, layout, settings)
     for key, residual, context in coded:
         writer.write(residual, choices[key][context], settings.tables)
     return b"".join(weights[key].astype("<i4").tobytes() + choices[key].tobytes() for key in layout)
+
+
+def _passes(
+    truth: list[np.ndarray],
+    settings: Settings,
+    weights: dict | None,
+    equations: dict | None,
+) -> list[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]:
+    """(predictor, residual, context) of every pass with these weights (None: no prediction,
+    residuals read as 0), adding every pass to `equations` when given."""
+    coded = []
+    earlier: list[np.ndarray] = []
+    residuals = np.zeros_like(truth[-1])
+    for step, pad, shape, target in _walk(truth, settings):
+        key = (step.group, step.phase, step.channel)
+        radius = settings.radii[step.group]
+        residuals = _next_level(residuals, truth[step.level].shape, step)
+        padded_residuals = geo.padded(residuals, radius)
+        x = pr.design(pad, radius, step, shape, padded_residuals)
+        if equations is not None:
+            equations[key].add(x, target)
+        if weights is None:
+            continue
+        earlier = [] if step.channel == 0 else earlier
+        prediction = pr.predict(x, weights[key], shape)
+        residual = target - prediction
+        act = pr.activity(pad, radius, step, shape, prediction, earlier, padded_residuals)
+        coded.append((key, residual.astype(np.int32), pr.contexts(act, settings.thresholds)))
+        earlier = [*earlier, residual]
+        _store(residuals, step, residual)
+    return coded
 
 
 def _next_level(canvas: np.ndarray, shape: tuple, step: geo.Step) -> np.ndarray:
@@ -161,27 +181,27 @@ def decode_tile(
     base = stack.pop_uniform(256, shape=(*shapes[-1], channels))
     canvas = np.asarray(base, dtype=np.int32).reshape(*shapes[-1], channels)
     earlier: list[np.ndarray] = []
-    magnitudes = np.zeros_like(canvas)
+    residuals = np.zeros_like(canvas)
     for step in geo.steps(len(shapes), channels):
         canvas = _next_level(canvas, (*shapes[step.level], channels), step)
-        magnitudes = _next_level(magnitudes, (*shapes[step.level], channels), step)
+        residuals = _next_level(residuals, (*shapes[step.level], channels), step)
         key = (step.group, step.phase, step.channel)
         parity = geo.PHASES[step.phase]
         radius = settings.radii[step.group]
         pad = geo.padded(canvas, radius)
         phase_shape = geo.phase_shape(shapes[step.level], parity)
         earlier = [] if step.channel == 0 else earlier
-        prediction = pr.predict(pad, radius, step, phase_shape, weights[key])
-        act = pr.activity(
-            pad, radius, step, phase_shape, prediction, earlier, geo.padded(magnitudes, radius)
-        )
+        padded_residuals = geo.padded(residuals, radius)
+        x = pr.design(pad, radius, step, phase_shape, padded_residuals)
+        prediction = pr.predict(x, weights[key], phase_shape)
+        act = pr.activity(pad, radius, step, phase_shape, prediction, earlier, padded_residuals)
         indexes = choices[key][pr.contexts(act, settings.thresholds)]
         residual = stack.pop(indexes, settings.tables).astype(np.int64)
         values = residual + prediction
         if values.size and (values.min() < 0 or values.max() > 255):
             raise FormatError("corrupted: a decoded sample lies outside 0..255")
         _store(canvas, step, values)
-        _store(magnitudes, step, np.abs(residual))
+        _store(residuals, step, residual)
         earlier = [*earlier, residual]
     return canvas.astype(np.uint8)
 
@@ -200,6 +220,6 @@ def _read_params(
         if chosen.max(initial=0) >= settings.tables.num_tables:
             raise FormatError("corrupted: a table choice names no stored table")
         choices[key] = chosen
-    if np.any(np.abs(np.concatenate([*weights.values(), [0]])) > pr.WEIGHT_LIMIT):
+    if any(np.abs(w).max(initial=0) > pr.WEIGHT_LIMIT for w in weights.values()):
         raise FormatError("corrupted: a predictor weight is out of range")
     return weights, choices
