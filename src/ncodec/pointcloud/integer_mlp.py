@@ -28,6 +28,8 @@ CHUNK = 1024
 """Rows per block at least: keeps the (rows, 255) temporaries in cache."""
 BLOCK_VALUES = 1 << 18
 """Values per block: narrow tables (9 symbols) take larger blocks (fewer numpy calls)."""
+NARROW = 16
+"""Tables of at most this many symbols are computed one symbol per row (`narrow_weights`)."""
 #: Symbols (occupancy - 1) of the bytes with one child, and of those with several.
 SINGLES = (1 << np.arange(8)) - 1
 SEVERAL = np.setdiff1d(np.arange(SYMBOLS), SINGLES)
@@ -137,6 +139,9 @@ class IntegerMLP:
         for start in range(0, len(features), block):
             rows = slice(start, start + block)
             counts = out[rows]
+            if layer is not None and width <= NARROW:
+                counts[:] = narrow_weights(features[rows], layer, self.exp, weight_bits).T
+                continue
             if layer is None:
                 gaps = self.gaps(features[rows])
             else:
@@ -200,4 +205,37 @@ def weights_from_gaps(
         parts *= scale
         parts += scale - 1.0
     parts[np.arange(len(gap)), top] += left
+    return parts
+
+
+def narrow_weights(
+    hidden: np.ndarray, layer: tuple[np.ndarray, np.ndarray], exp: np.ndarray, weight_bits: int
+) -> np.ndarray:
+    """`weights_from_gaps` of an output `layer` on `hidden` (n, width), transposed: (K, n).
+
+    The same integers in another layout: with few symbols (the split head's 9) every step is
+    a whole-row operation over the n nodes instead of a reduction along rows of K values,
+    which numpy does slowly for small K.
+    """
+    weight_t, bias = layer
+    z = weight_t.T @ hidden.T
+    z += bias[:, None]
+    np.floor(z, out=z)
+    best = z.max(axis=0)
+    symbols = len(z)
+    top = np.full(z.shape[1], symbols - 1, dtype=np.intp)
+    for k in range(symbols - 2, -1, -1):
+        top[z[k] == best] = k
+    np.subtract(best, z, out=z)
+    np.minimum(z, EXP_SIZE - 1, out=z)
+    parts = exp.take(z.astype(np.uint8))
+    total = parts.sum(axis=0).astype(np.int64)
+    free = (1 << PRECISION) - symbols
+    parts *= ((free << 32) // total).astype(np.float64) * 2.0**-32
+    np.floor(parts, out=parts)
+    scale = float(1 << weight_bits)
+    left = (float(free) - parts.sum(axis=0)) * scale
+    parts *= scale
+    parts += scale - 1.0
+    parts[top, np.arange(len(top))] += left
     return parts

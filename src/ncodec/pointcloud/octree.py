@@ -16,7 +16,6 @@ from ncodec.pointcloud import morton
 
 #: (8, 3) offset of child c within its parent: (c & 1, c >> 1 & 1, c >> 2 & 1).
 CHILD_OFFSETS = np.array([[c & 1, (c >> 1) & 1, (c >> 2) & 1] for c in range(8)], dtype=np.int64)
-_BITS = np.arange(8, dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -55,9 +54,13 @@ def build(cells: np.ndarray, depth: int) -> tuple[Octree, np.ndarray]:
 def expand(coords: np.ndarray, occupancy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The children of nodes at `coords` (N, 3) with bytes `occupancy`: their coordinates,
     parent index and child position, in Morton order."""
-    bits = (occupancy[:, None] >> _BITS[None, :]) & 1
-    parent, child = np.nonzero(bits)
-    return 2 * coords[parent] + CHILD_OFFSETS[child], parent, child
+    flat = np.flatnonzero(np.unpackbits(np.asarray(occupancy, dtype=np.uint8), bitorder="little"))
+    parent = flat >> 3
+    child = flat & 7
+    out = coords[parent]
+    out <<= 1
+    out += CHILD_OFFSETS[child]
+    return out, parent, child
 
 
 def leaves_of(octree: Octree) -> np.ndarray:
