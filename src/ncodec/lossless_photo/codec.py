@@ -165,7 +165,7 @@ class LosslessPhotoArchitecture(Architecture):
     @classmethod
     def default_config(cls) -> dict[str, Any]:
         return {
-            "radii": [1, 1],
+            "radii": [2, 1],
             "scales": 48,
             "scale_min": 0.12,
             "scale_max": 120.0,
