@@ -116,7 +116,7 @@ class IntegerMLP:
     def gaps(
         self, features: np.ndarray, layer: tuple | None = None, hidden: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """How far below each row's most likely symbol each symbol is, in 1/16 nat (uint8,
+        """How far below each row's most likely symbol each symbol is, in 1/16 nat (intp,
         0..255), and the first most likely symbol of each row: of the full head, or of an
         output `layer` on the `hidden` activations."""
         weight_t, bias = self.layers[-1] if layer is None else layer
@@ -126,7 +126,7 @@ class IntegerMLP:
         top = np.argmax(z, axis=1)
         np.subtract(z[np.arange(len(z)), top][:, None], z, out=z)
         np.minimum(z, EXP_SIZE - 1, out=z)
-        return z.astype(np.uint8), top
+        return z.astype(np.intp), top
 
     def coder_weights(
         self, features: np.ndarray, weight_bits: int, layer: tuple | None = None
@@ -193,7 +193,7 @@ def weights_from_gaps(
     """`counts_from_gaps(gap, top, exp) * 2**weight_bits - 1` (the coder's weights), in fewer
     passes: with f_i = floor(weight_i * R / 2**32), that is f_i * 2**weight_bits +
     2**weight_bits - 1, plus the remainder times 2**weight_bits for symbol `top`."""
-    parts = np.take(exp, gap, out=out)
+    parts = np.take(exp, gap, out=out, mode="clip")
     total = parts.sum(axis=1).astype(np.int64)
     free = (1 << PRECISION) - gap.shape[1]
     ratio = ((free << 32) // total).astype(np.float64) * 2.0**-32
@@ -228,7 +228,7 @@ def narrow_weights(
         top[z[k] == best] = k
     np.subtract(best, z, out=z)
     np.minimum(z, EXP_SIZE - 1, out=z)
-    parts = exp.take(z.astype(np.uint8))
+    parts = exp.take(z.astype(np.intp), mode="clip")
     total = parts.sum(axis=0).astype(np.int64)
     free = (1 << PRECISION) - symbols
     parts *= ((free << 32) // total).astype(np.float64) * 2.0**-32
