@@ -44,23 +44,3 @@ def test_neighbour_tables_match_brute_force():
         where = {tuple(c): i for i, c in enumerate(coords.tolist())}
         expected = [[where.get(tuple(c + o), -1) for o in OFFSETS] for c in coords]
         assert np.array_equal(table, np.array(expected))
-
-
-def test_neighbour_tables_in_group_order_are_the_same_rows():
-    """Rows listed by child position (as the coder walks a level) equal the Morton-order rows."""
-    tree, _ = octree.build(random_cells(800, 6, seed=2), 6)
-    coords = np.zeros((1, 3), dtype=np.int64)
-    table = grouped = root_neighbours()
-    order = np.zeros(1, dtype=np.int64)
-    permuted = 0
-    for level in tree.occupancy[:-1]:
-        coords, parent, child = octree.expand(coords, level)
-        table = child_neighbours(table, level, parent, child)
-        next_order = np.argsort(child, kind="stable")
-        grouped = child_neighbours(
-            grouped, level, parent[next_order], child[next_order], order, next_order
-        )
-        order = next_order
-        assert np.array_equal(grouped, table[order])
-        permuted += not np.array_equal(order, np.arange(len(order)))
-    assert permuted >= 3

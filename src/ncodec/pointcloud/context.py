@@ -18,7 +18,6 @@ so encoder and decoder compute identical features on any machine.
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -73,31 +72,23 @@ class LevelContext:
         self,
         coords: np.ndarray,
         child: np.ndarray,
-        order: np.ndarray,
         neighbours: np.ndarray,
         parent_neighbours: np.ndarray,
         height: int,
         step_mm: float,
         sensor: np.ndarray,
     ) -> None:
-        """Nodes at `coords` (N, 3), Morton order, of side 2**height leaf cells; `sensor` is the
-        leaf cell of the coordinate origin. `order` lists the nodes by group (child position,
-        then Morton order); `neighbours` (N, 26) and the parents' neighbour rows
-        `parent_neighbours` (N, 26) are in that order, so a group's rows are one slice."""
+        """Nodes at `coords` (N, 3) of side 2**height leaf cells; `sensor` is the leaf cell of
+        the coordinate origin; `parent_neighbours` (N, 26) are the parents' neighbour rows."""
         self.neighbours = neighbours
         self.coords = coords
         self.child = child
-        self.order = order
-        self.row_of = np.empty(len(order), dtype=np.intp)
-        self.row_of[order] = np.arange(len(order))
         # One extra zero byte: a neighbour index of -1 (empty cell) reads it.
         self._bytes = np.zeros(len(coords) + 1, dtype=np.uint8)
         self.occupancy = self._bytes[:-1]
-        bounds = np.r_[0, np.cumsum(np.bincount(child, minlength=GROUPS))].tolist()
-        self._slices = [slice(a, b) for a, b in itertools.pairwise(bounds)]
-        self.groups = [order[part] for part in self._slices]
+        self.groups = [np.flatnonzero(child == g) for g in range(GROUPS)]
         step_h = half_octaves(step_mm)
-        doubled = (coords[order] << (height + 1)) + (1 << height) - 1 - 2 * sensor[None, :]
+        doubled = (coords << (height + 1)) + (1 << height) - 1 - 2 * sensor[None, :]
         squared = np.einsum("ij,ij->i", doubled, doubled)
         bits = np.frexp(squared.astype(np.float64))[1]
         planar = np.abs(doubled[:, 0]) + np.abs(doubled[:, 1]) + 1
@@ -111,14 +102,14 @@ class LevelContext:
         self._fixed = fixed
 
     def features(self, group: int) -> tuple[np.ndarray, np.ndarray]:
-        """The node indexes (Morton order) of a group and their features (n, FEATURES)
-        float32 (small integers, exact)."""
+        """The node indexes of a group and their features (n, FEATURES) float32 (small
+        integers, exact)."""
         index = self.groups[group]
-        rows = self.neighbours[self._slices[group]]
+        rows = self.neighbours[index]
         exists = rows >= 0
         out = np.zeros((len(index), FEATURES), dtype=np.float32)
         out[:, :26] = exists
-        fixed = self._fixed[self._slices[group]]
+        fixed = self._fixed[index]
         out[:, 26:52] = fixed[:, :26]
         known = _KNOWN_COLUMNS[group]
         if len(known):

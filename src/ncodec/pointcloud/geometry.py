@@ -42,26 +42,17 @@ def walk(
     filled in; without (decoder) the caller fills `level.occupancy` before the next level."""
     coords = np.zeros((1, 3), dtype=np.int64)
     child = np.zeros(1, dtype=np.int64)
-    order = np.zeros(1, dtype=np.int64)
     neighbours = root_neighbours()
     parent_rows = root_neighbours()
     for d in range(depth):
-        level = LevelContext(
-            coords, child, order, neighbours, parent_rows, depth - d, step_mm, sensor
-        )
+        level = LevelContext(coords, child, neighbours, parent_rows, depth - d, step_mm, sensor)
         if occupancy is not None:
             level.occupancy[:] = occupancy[d]
         yield level
         if d + 1 < depth:
             coords, parent, child = expand(coords, level.occupancy)
-            # The next level's rows in group order (child position, then Morton order).
-            next_order = np.argsort(child.astype(np.uint8), kind="stable")
-            parent_g, child_g = parent[next_order], child[next_order]
-            parent_rows = neighbours[level.row_of[parent_g]]
-            neighbours = child_neighbours(
-                neighbours, level.occupancy, parent_g, child_g, order, next_order
-            )
-            order = next_order
+            parent_rows = neighbours[parent]
+            neighbours = child_neighbours(neighbours, level.occupancy, parent, child)
 
 
 def examples(tree: Octree, step_mm: float, sensor: np.ndarray) -> Iterator[tuple]:

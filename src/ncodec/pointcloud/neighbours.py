@@ -51,20 +51,11 @@ def root_neighbours() -> np.ndarray:
 
 
 def child_neighbours(
-    neighbours: np.ndarray,
-    occupancy: np.ndarray,
-    parent: np.ndarray,
-    child: np.ndarray,
-    order: np.ndarray | None = None,
-    positions: np.ndarray | None = None,
+    neighbours: np.ndarray, occupancy: np.ndarray, parent: np.ndarray, child: np.ndarray
 ) -> np.ndarray:
     """Neighbour table (M, 26) of the next level (-1: empty cell) from this level's table (N, 26),
-    its occupancy bytes (N,) and each child's parent index and position (M,).
-
-    Table entries are node indexes in Morton order. The rows of `neighbours` may be in another
-    order: row r is node `order[r]` (default: Morton order). The children may be listed in any
-    order: child i is next-level node `positions[i]` (default: i, the Morton order of
-    `ncodec.pointcloud.octree.expand`); the result has one row per listed child.
+    its occupancy bytes (N,) and each child's parent index and position (M,), the children
+    listed in order (`ncodec.pointcloud.octree.expand`).
 
     Flat int32 gathers only: the owner of each neighbour cell (a parent-level node, stored as
     8 x its index, or -8 for none), then the child from a table of every owner's 8 child slots
@@ -74,17 +65,11 @@ def child_neighbours(
     count = len(occupancy)
     table = np.empty((count, 27), dtype=np.int32)
     np.multiply(neighbours, 8, out=table[:, :26])
-    if order is None:
-        table[:, 26] = np.arange(0, 8 * count, 8, dtype=np.int32)
-        row = parent.astype(np.int32)
-    else:
-        table[:, 26] = order * 8
-        row_of = np.empty(count, dtype=np.int32)
-        row_of[order] = np.arange(count, dtype=np.int32)
-        row = row_of[parent]
+    table[:, 26] = np.arange(0, 8 * count, 8, dtype=np.int32)
     slots = np.full(8 * count + 8, -1, dtype=np.int32)
-    listed = np.arange(len(parent), dtype=np.int32) if positions is None else positions
-    slots[parent.astype(np.int32) * 8 + child.astype(np.int32)] = listed
-    key = table.ravel().take((row * 27)[:, None] + _PARENT_SLOT32[child])
+    slots[parent.astype(np.int32) * 8 + child.astype(np.int32)] = np.arange(
+        len(parent), dtype=np.int32
+    )
+    key = table.ravel().take((parent.astype(np.int32) * 27)[:, None] + _PARENT_SLOT32[child])
     key += _CHILD_SLOT32[child]
     return slots.take(key)
