@@ -189,22 +189,25 @@ def weights_from_gaps(
     exp: np.ndarray,
     weight_bits: int,
     out: np.ndarray | None = None,
+    axis: int = 1,
 ) -> np.ndarray:
     """`counts_from_gaps(gap, top, exp) * 2**weight_bits - 1` (the coder's weights), in fewer
     passes: with f_i = floor(weight_i * R / 2**32), that is f_i * 2**weight_bits +
-    2**weight_bits - 1, plus the remainder times 2**weight_bits for symbol `top`."""
+    2**weight_bits - 1, plus the remainder times 2**weight_bits for symbol `top`. The symbols
+    run along `axis` (0: one row per symbol, see `narrow_weights`)."""
     parts = np.take(exp, gap, out=out, mode="clip")
-    total = parts.sum(axis=1).astype(np.int64)
-    free = (1 << PRECISION) - gap.shape[1]
+    total = parts.sum(axis=axis).astype(np.int64)
+    free = (1 << PRECISION) - gap.shape[axis]
     ratio = ((free << 32) // total).astype(np.float64) * 2.0**-32
-    parts *= ratio[:, None]
+    parts *= np.expand_dims(ratio, axis)
     np.floor(parts, out=parts)
     scale = float(1 << weight_bits)
-    left = (float(free) - parts.sum(axis=1)) * scale
+    left = (float(free) - parts.sum(axis=axis)) * scale
     if weight_bits:
         parts *= scale
         parts += scale - 1.0
-    parts[np.arange(len(gap)), top] += left
+    nodes = np.arange(len(top))
+    parts[(nodes, top) if axis == 1 else (top, nodes)] += left
     return parts
 
 
@@ -228,14 +231,4 @@ def narrow_weights(
         top[z[k] == best] = k
     np.subtract(best, z, out=z)
     np.minimum(z, EXP_SIZE - 1, out=z)
-    parts = exp.take(z.astype(np.intp), mode="clip")
-    total = parts.sum(axis=0).astype(np.int64)
-    free = (1 << PRECISION) - symbols
-    parts *= ((free << 32) // total).astype(np.float64) * 2.0**-32
-    np.floor(parts, out=parts)
-    scale = float(1 << weight_bits)
-    left = (float(free) - parts.sum(axis=0)) * scale
-    parts *= scale
-    parts += scale - 1.0
-    parts[top, np.arange(len(top))] += left
-    return parts
+    return weights_from_gaps(z.astype(np.intp), top, exp, weight_bits, axis=0)
