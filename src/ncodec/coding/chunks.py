@@ -137,12 +137,17 @@ def checked_family(family: Any) -> Any:
     return family
 
 
-def family_params(params: tuple[Any, ...], shape: tuple[int, ...]) -> list[np.ndarray]:
-    """Per-symbol float64 parameters: each a scalar (shared) or shaped `shape` or `shape + (K,)`."""
+def family_params(
+    params: tuple[Any, ...], shape: tuple[int, ...], copy: bool = True
+) -> list[np.ndarray]:
+    """Per-symbol float64 parameters: each a scalar (shared) or shaped `shape` or `shape + (K,)`.
+
+    `copy` protects queued pushes from later edits of the caller's arrays; a pop uses the
+    parameters at once and passes `copy=False` (no copy of float64 arrays that are contiguous)."""
     count = math.prod(shape)
     arrays = []
     for param in params:
-        array = np.array(param, dtype=np.float64)  # a copy: queued pushes must not see edits
+        array = np.array(param, dtype=np.float64, copy=copy or None)
         if array.ndim == 0:
             array = np.full(count, array)
         elif array.shape[: len(shape)] == shape and array.ndim <= len(shape) + 1:

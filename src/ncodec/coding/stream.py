@@ -176,7 +176,7 @@ class AnsStack:
         """Pop what `push_family(symbols, family, *params)` pushed: int32 symbols of `shape`."""
         shape = _checked_shape(shape)
         family = checked_family(family)
-        arrays = family_params(params, shape)
+        arrays = family_params(params, shape, copy=False)
         count = math.prod(shape)
         if count == 0:
             return np.zeros(shape, dtype=np.int32)
