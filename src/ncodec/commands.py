@@ -174,8 +174,8 @@ def compress_command(
         image = load_image_bytes(_read_stdin(), "<stdin>")
     else:
         image = load_image(input_path)
-    for notice in image.notices:
-        click.echo(f"notice: {notice}", err=True)
+    for notice in image.notices if frozen.kind == PayloadKind.LOSSY_IMAGE else ():
+        click.echo(f"notice: {notice}", err=True)  # a lossless model refuses conversions
     with encoder_progress(frozen, options):
         data = api.compress(image, model, q, steps, options)
     _write_output(output, data, force)

@@ -50,7 +50,8 @@ def test_bad_inputs_are_one_line_errors_and_write_nothing(tmp_path):
         out = tmp_path / f"{name}.ncz"
         result = run("compress", str(tmp_path / name), "-o", str(out), "--lossless")
         assert result.exit_code != 0, name
-        assert result.output.strip().splitlines()[-1].startswith("ncodec: error:"), result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("ncodec: error:"), result.output
         assert "Traceback" not in result.output
         assert not out.exists()
     Image.fromarray(image(8, 8, 3)).save(tmp_path / "ok.png")
