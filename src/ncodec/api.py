@@ -30,6 +30,7 @@ from ncodec.errors import FormatError, InputError, ModelNotFoundError
 from ncodec.format.container import NczHeader, read_ncz, write_ncz
 from ncodec.io.arrays import load_image_array
 from ncodec.models import FrozenCodec
+from ncodec.models.realism import check_beta as check_realism
 from ncodec.models.refine import MAX_REFINE_STEPS, REFINE_PRECISIONS
 from ncodec.models.sga import REFINE_METHODS
 from ncodec.zoo import DEFAULT_MODEL, find_model, installed_models, load_codec
@@ -45,6 +46,7 @@ __all__ = [
     "REFINE_PRECISIONS",
     "Decoded",
     "check_quality",
+    "check_realism",
     "compress",
     "compress_image",
     "decode",
@@ -164,12 +166,16 @@ class Decoded:
         return self.data
 
 
-def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Decoded:
+def decode(
+    data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, options: Mapping[str, Any] | None = None
+) -> Decoded:
     """Decode `.ncz` bytes, checking that the installed model is the one that coded them.
 
     Before anything big is allocated, an image must have at most `max_pixels` pixels
     (ResourceError) and every stream at least the bytes the model's tables need for the
-    header's payload (FormatError); running out of memory is a ResourceError.
+    header's payload (FormatError); running out of memory is a ResourceError. `options` are
+    the model's decode-time options (e.g. `{"realism": 0.5}`), overriding the file's defaults;
+    the returned header is the file's own.
     """
     limit = check_max_pixels(max_pixels)
     header, streams = read_ncz(data)
@@ -187,10 +193,24 @@ def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Decoded:
             f"{codec.kind.label}"
         )
     check_stream_lengths(codec.min_stream_bytes(header), streams)
+    read_as = codec.with_decode_options(header, check_decode_options(options, codec))
     with allocation_errors(payload_label(header)):
-        return Decoded(codec.decompress(streams, header), header)
+        return Decoded(codec.decompress(streams, read_as), header)
 
 
-def decompress_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Decode the bytes of a `.ncz` file into an HxWx3 uint8 RGB image."""
-    return decode(data, max_pixels).rgb
+def check_decode_options(options: Mapping[str, Any] | None, codec: FrozenCodec) -> dict[str, Any]:
+    """Decode-time options the codec knows; an unknown name is a clear error."""
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    unknown = sorted(set(options) - set(codec.decode_options()))
+    if unknown:
+        allowed = ", ".join(codec.decode_options()) or "none"
+        raise InputError(f"this model has no decode option {unknown[0]!r} (known: {allowed})")
+    return options
+
+
+def decompress_image(
+    data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, realism: float | None = None
+) -> np.ndarray:
+    """Decode the bytes of a `.ncz` file into an HxWx3 uint8 RGB image (`realism`: the beta
+    of a model with a realism head, overriding the file's default)."""
+    return decode(data, max_pixels, {"realism": realism}).rgb

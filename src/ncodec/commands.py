@@ -91,6 +91,14 @@ STDIO = "-"
     "image gains nothing, see docs/results/bits_back.md).",
 )
 @click.option(
+    "--realism",
+    type=float,
+    default=None,
+    metavar="BETA",
+    help="Models with a realism head: the default beta (0-1, steps of 0.01) stored in the file; "
+    "0 = the MSE decoder, 1 = most realistic. The coded latents are the same for every beta.",
+)
+@click.option(
     "--device",
     type=click.Choice(["cpu", "cuda"]),
     default=None,
@@ -128,6 +136,7 @@ def compress_command(
     refine_precision: str | None,
     refine_method: str | None,
     bits_back: bool | None,
+    realism: float | None,
     device: str | None,
     step_mm: float | None,
     intensity: str | None,
@@ -151,6 +160,7 @@ def compress_command(
         refine_precision=refine_precision,
         refine_method=refine_method,
         bits_back=bits_back or None,
+        realism=realism,
         device=device,
         step_mm=step_mm,
         intensity=intensity,
@@ -208,8 +218,17 @@ def compress_command(
     help=f"Refuse images with more pixels (decoding memory grows with the pixel count; the "
     f"format allows up to {MAX_PIXELS}).",
 )
+@click.option(
+    "--realism",
+    type=float,
+    default=None,
+    metavar="BETA",
+    help="Models with a realism head: decode at this beta (0-1) instead of the file's default.",
+)
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists (never IN).")
-def decompress_command(input_path: str, output: str, max_pixels: int, force: bool) -> None:
+def decompress_command(
+    input_path: str, output: str, max_pixels: int, realism: float | None, force: bool
+) -> None:
     """Decompress a .ncz file ('-': standard input) into a lossless image file, or a point
     cloud into a .ply or .bin file."""
     points = writes_points(output)
@@ -217,7 +236,7 @@ def decompress_command(input_path: str, output: str, max_pixels: int, force: boo
     _check_output(
         input_path, output, force, check_output_path if plain else check_image_output_path
     )
-    decoded = api.decode(_read_ncz_input(input_path), max_pixels)
+    decoded = api.decode(_read_ncz_input(input_path), max_pixels, {"realism": realism})
     if writes_tensor(output) or decoded.header.kind == PayloadKind.INTEGER_TENSOR:
         _write_output(output, tensor_file_bytes(decoded, output), force)
         shape = decoded.header.payload.shape

@@ -1,6 +1,7 @@
 """Our learned codecs as harness codecs: `ncodec`, `ncodec:MODEL`, `ncodec:MODEL:effort=N`
 (`refine=N` is the older name of effort; `:method=sga|adam` picks the latent search of the
-amortized models, named in the spec; `:precision=bf16` for a bf16 search).
+amortized models, named in the spec; `:precision=bf16` for a bf16 search; `:realism=B` decodes
+at beta B with the model's realism head: the file is the plain one, beta is a decode option).
 
 Any installed model of the lossy-image kind works, whatever its architecture: the harness talks
 to it through `ncodec.api` only.
@@ -42,7 +43,9 @@ def _effort(spec: CodecSpec, model: str, top: int) -> int:
 
 def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
     """Wrap `api.compress_image` / `api.decompress_image`; the rate is the full `.ncz` file."""
-    check_known_options(spec.options, ["q", "effort", "refine", "precision", "method"], spec.name)
+    check_known_options(
+        spec.options, ["q", "effort", "refine", "precision", "method", "realism"], spec.name
+    )
     models = api.list_models()
     model = spec.arg or api.default_model()
     if model not in models:
@@ -63,6 +66,11 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
     method = options.get("refine_method", api.REFINE_METHODS[0]) if searches else None
     if method is not None and method not in api.REFINE_METHODS:
         raise InputError(f"ncodec:{model}: method= must be one of {', '.join(api.REFINE_METHODS)}")
+    decode_options = {}
+    if "realism" in spec.options:
+        decode_options = api.check_decode_options({"realism": spec.options["realism"]}, frozen)
+        beta = api.check_realism(decode_options["realism"])
+        decode_options = {"realism": beta} if beta else {}
     if "q" in spec.options:
         ladder = parse_ladder(spec.options["q"], QUALITY_RANGE, f"ncodec:{model}")
     else:
@@ -74,13 +82,15 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
 
     def decode(data: bytes) -> np.ndarray:
         """Decode `.ncz` bytes to HxWx3 uint8 RGB."""
-        return np.ascontiguousarray(api.decompress_image(data), dtype=np.uint8)
+        pixels = api.decode(data, api.DEFAULT_MAX_PIXELS, decode_options).rgb
+        return np.ascontiguousarray(pixels, dtype=np.uint8)
 
     # Spec strings key the stored records: refinement models keep the historical `refine=`.
     effort_key = "refine" if "refine_precision" in frozen.effort_options() else "effort"
     suffix = f":{effort_key}={effort}" if effort else ""
     suffix += f":precision={precision}" if precision != "fp32" else ""
     suffix += f":method={method}" if effort and method else ""
+    suffix += f":realism={decode_options['realism']:g}" if decode_options else ""
     return Codec(
         spec=f"ncodec:{model}{suffix}",
         encode=encode,
@@ -95,6 +105,7 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
             "refine_steps": effort,
             "refine_precision": precision,
             "refine_method": method,
+            "realism": decode_options.get("realism", 0.0),
         },
         quality_meaning="ncodec quality 1..100",
         encode_once=frozen.slow_encoder or effort > 0,

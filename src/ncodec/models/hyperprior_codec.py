@@ -25,9 +25,9 @@ from ncodec.entropy.integer_network import (
     fixed_point,
     scale_indexes,
 )
-from ncodec.errors import FormatError
+from ncodec.errors import FormatError, InputError
 from ncodec.format import NczHeader
-from ncodec.models import bits_back
+from ncodec.models import bits_back, realism
 from ncodec.models.coding_arrays import float_array, gain_arrays, prefixed, tables_under
 from ncodec.models.fixed_synthesis import FixedPointSynthesis
 from ncodec.models.hyperprior import MeanScaleHyperprior
@@ -91,24 +91,52 @@ class FrozenHyperprior(FrozenImageCodec):
         return MAX_REFINE_STEPS
 
     def effort_options(self) -> tuple[str, ...]:
-        return ("refine_precision", "refine_method", bits_back.EXTRA_KEY)
+        return ("refine_precision", "refine_method", bits_back.EXTRA_KEY, *self.decode_options())
+
+    def decode_options(self) -> tuple[str, ...]:
+        """'realism' (beta) where a realism head is installed for these weights."""
+        return (realism.EXTRA_KEY,) if realism.has_head(self) else ()
+
+    def with_decode_options(self, header: NczHeader, options: Mapping[str, Any]) -> NczHeader:
+        if realism.EXTRA_KEY not in options:
+            return header
+        beta = realism.check_beta(options[realism.EXTRA_KEY])
+        return dataclasses.replace(header, extra=self._realism_extra(header.extra, beta))
+
+    def _realism_extra(self, extra: Mapping[str, Any], beta: float) -> dict[str, Any]:
+        """`extra` with the realism default set to beta (removed for beta = 0)."""
+        out = {k: v for k, v in extra.items() if k != realism.EXTRA_KEY}
+        if beta > 0:
+            out.update(realism.realism_extra(beta, realism.head_of(self)))
+        return out
 
     def compress(
         self, data: Any, quality: int, effort: int = 0, options: Mapping[str, Any] | None = None
     ) -> Encoded:
         """As every image codec; with option bits_back=True the file is bits-back coded (one
         stream, marked in the header's extra)."""
-        wanted = bits_back.check_options(dict(options or {}), effort)
+        options = dict(options or {})
+        beta = options.pop(realism.EXTRA_KEY, None)
+        wanted = bits_back.check_options(options, effort)
+        if beta is not None:
+            beta = realism.check_beta(beta)
+            if wanted:
+                raise InputError("a realism default and bits-back coding do not combine")
         encoded = super().compress(data, quality, effort, options)
         if wanted:
             encoded = dataclasses.replace(
                 encoded, extra=bits_back.BitsBackHyperprior.of(self).extra()
             )
+        if beta:
+            encoded = dataclasses.replace(encoded, extra=self._realism_extra(encoded.extra, beta))
         return encoded
 
     def decompress(self, streams: Sequence[bytes], header: NczHeader) -> np.ndarray:
         if bits_back.EXTRA_KEY not in header.extra:
-            return super().decompress(streams, header)
+            beta = realism.file_beta(header.extra)
+            if beta == 0:
+                return super().decompress(streams, header)
+            return self._realism_decompress(streams, header, beta)
         coder, _ = self._bits_back_coder(header)
         if len(streams) != 1:
             raise FormatError(f"expected 1 coded stream, found {len(streams)}")
@@ -123,6 +151,23 @@ class FrozenHyperprior(FrozenImageCodec):
             header.height,
             header.width,
         )
+
+    def _realism_decompress(
+        self, streams: Sequence[bytes], header: NczHeader, beta: float
+    ) -> np.ndarray:
+        """The base decoder's pixels, then the realism head at beta (> 0) on them and the
+        decoded latents."""
+        head = realism.head_of(self)
+        realism.file_beta(header.extra, head)  # the file's head must be the installed one
+        if len(streams) != self.stream_count:
+            raise FormatError(f"expected {self.stream_count} coded streams, found {len(streams)}")
+        q = header.quality - 1
+        y_gained = self._gained_latents(list(streams), self._padded(header.height, header.width), q)
+        pixels = tiled_pixels(
+            self.synthesizer(q), y_gained, SYNTHESIS_TILING, header.height, header.width
+        )
+        y_hat = y_gained * self.y_inverse_gain[q].double().view(1, -1, 1, 1)
+        return head.fixed(pixels, y_hat, beta)
 
     def _bits_back_coder(self, header: NczHeader) -> tuple[Any, list[tuple[int, int, str, int]]]:
         """The bits-back coder a header asks for, and its chained images; FormatError if the

@@ -71,6 +71,16 @@ class FrozenCodec(ABC):
         """Names of the extra encoder options this codec accepts (e.g. 'refine_precision')."""
         return ()
 
+    def decode_options(self) -> tuple[str, ...]:
+        """Names of the decode-time options this codec accepts (e.g. 'realism'): each overrides
+        a default that the file may store."""
+        return ()
+
+    def with_decode_options(self, header: NczHeader, options: Mapping[str, Any]) -> NczHeader:
+        """The header as `decompress` should read it under decode-time options (names already
+        checked against `decode_options`); default: unchanged."""
+        return header
+
 
 class Architecture(ABC):
     """A registered family of models: trainable module <-> exported arrays <-> frozen codec.

@@ -1,0 +1,93 @@
+"""Integer twin of a realism head: the same pixels at every beta on every machine.
+
+Every activation is an integer with ACTIVATION_BITS fractional bits and every weight an integer
+(`ncodec.entropy.integer_network.IntegerLayer`, exact sums in float64, Winograd for the 3x3
+convs), so thread counts and BLAS builds cannot move a pixel. A layer's beta-dependent bias
+b + beta * c is formed in float64 from the stored float32 values (two correctly rounded
+operations) before it is made an integer. Large images run in bands of rows with a halo of one row
+per layer, cut from the whole input (so the image's own borders keep their zero padding): the
+kept rows are the very integers of the whole-image computation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ncodec.entropy.integer_network import ACTIVATION_BITS, IntegerLayer
+from ncodec.models.realism_head import LATENT_STRIDE, OUTPUT_SCALE, BetaConv, RealismHead
+
+BAND_ROWS = 96
+"""Half-resolution rows per band (bounded memory on large images)."""
+_ONE = 2.0**ACTIVATION_BITS
+
+
+def _fixed_layer(conv: nn.Conv2d, beta: float, relu: bool) -> IntegerLayer:
+    """The integer layer of a (beta-)conv at one beta."""
+    copy = nn.Conv2d(
+        conv.in_channels,
+        conv.out_channels,
+        conv.kernel_size,
+        padding=conv.padding,
+        dtype=torch.float64,
+    )
+    with torch.no_grad():
+        copy.weight.copy_(conv.weight.double())
+        bias = conv.bias.double()
+        if isinstance(conv, BetaConv):
+            bias = bias + beta * conv.beta_bias.double()
+        copy.bias.copy_(bias)
+    return IntegerLayer(copy, relu=relu)
+
+
+class FixedRealismHead:
+    """Decoded uint8 pixels + latents -> realism pixels, in integers."""
+
+    def __init__(self, head: RealismHead) -> None:
+        self.head = head
+        self.project = _fixed_layer(head.project, 0.0, relu=False)
+        self._layers: dict[int, list[IntegerLayer]] = {}
+
+    def layers(self, beta: float) -> list[IntegerLayer]:
+        """The 3x3 layers at one beta (cached per 1/100 step)."""
+        key = round(beta * 100)
+        if key not in self._layers:
+            convs = [*self.head.body, self.head.out]
+            self._layers[key] = [_fixed_layer(c, beta, relu=c is not self.head.out) for c in convs]
+        return self._layers[key]
+
+    @torch.no_grad()
+    def __call__(self, pixels: np.ndarray, y_hat: Tensor, beta: float) -> np.ndarray:
+        """HxWx3 uint8 realism pixels from the base decoder's HxWx3 uint8 pixels and its latents
+        y_hat (1, M, H'/16, W'/16) covering the padded image (float64, exact values)."""
+        height, width = pixels.shape[:2]
+        grid_h, grid_w = y_hat.shape[-2] * 16, y_hat.shape[-1] * 16
+        padded = np.pad(pixels, ((0, grid_h - height), (0, grid_w - width), (0, 0)), "edge")
+        image = torch.from_numpy(padded).double().permute(2, 0, 1)[None]
+        # (p / 255 - 0.5) * 4 on the activation grid, then 2x2 pixels per position.
+        centred = torch.round((image / 255.0 - 0.5) * (4.0 * _ONE))
+        image_input = torch.nn.functional.pixel_unshuffle(centred, 2)
+        latents = self.project(torch.round(y_hat.double() * _ONE))
+        latents = latents.repeat_interleave(LATENT_STRIDE, 2).repeat_interleave(LATENT_STRIDE, 3)
+        x = torch.cat([image_input, latents], dim=1)
+        residual = self._bands(x, self.layers(beta))
+        residual = torch.nn.functional.pixel_shuffle(residual, 2)[0]
+        residual = residual[:, :height, :width] * (1.0 / (OUTPUT_SCALE * _ONE))
+        base = torch.from_numpy(pixels).double().permute(2, 0, 1) / 255.0
+        out = torch.clamp(base + beta * residual, 0.0, 1.0)
+        return torch.round(out * 255.0).to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
+
+    @staticmethod
+    def _bands(x: Tensor, layers: list[IntegerLayer]) -> Tensor:
+        """The layers over x (1, C, H, W) in row bands, identical to one whole-image pass."""
+        halo, rows = len(layers), x.shape[2]
+        pieces = []
+        for top in range(0, rows, BAND_ROWS):
+            bottom = min(top + BAND_ROWS, rows)
+            start, stop = max(top - halo, 0), min(bottom + halo, rows)
+            h = x[:, :, start:stop]
+            for layer in layers:
+                h = layer(h)
+            pieces.append(h[:, :, top - start : top - start + bottom - top])
+        return torch.cat(pieces, dim=2)
