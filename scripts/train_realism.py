@@ -33,7 +33,7 @@ CACHE_CROP = 256
 LEVELS = tuple(range(0, 58))
 """Rate-level indexes of the training crops (qualities 1-58: about 0.1-0.5 bpp on photos)."""
 VALIDATION_LEVEL = 20
-WEIGHTS = {"mse": 2.0e-3, "adv": 0.15, "fm": 1.0}
+WEIGHTS = {"mse": 2.0e-3, "adv": 0.15, "fm": 5.0}
 
 
 def split_files() -> tuple[list[Path], list[Path]]:

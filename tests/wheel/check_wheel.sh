@@ -21,6 +21,7 @@ names = zipfile.ZipFile(sys.argv[1]).namelist()
 shipped = sorted(n for n in names if n.startswith("ncodec/weights/") and n.endswith(".safetensors"))
 assert "ncodec/weights/hyperprior-mse.safetensors" in shipped, shipped
 assert "ncodec/pillow.py" in names
+assert any(n.startswith("ncodec/models/realism_data/") for n in names), "no realism head"
 assert any(n.startswith("ncodec/models/overfit/_kernels") for n in names), "no compiled kernels"
 print(f"wheel-test: {sys.argv[1].rsplit('/', 1)[-1]} carries {len(shipped)} models")
 PYEOF
@@ -55,6 +56,7 @@ Image.fromarray(rgb).save("input.png")
 PYEOF
 "$bin/ncodec" compress input.png -o photo.ncz -q 50
 "$bin/ncodec" decompress photo.ncz -o decoded.png
+"$bin/ncodec" decompress photo.ncz -o realistic.png --realism 1
 "$bin/python" -m ncodec info photo.ncz > info.txt
 grep -q "hyperprior-mse" info.txt
 "$bin/python" - "$fresh_site" <<'PYEOF'

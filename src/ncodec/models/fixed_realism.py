@@ -23,8 +23,9 @@ BAND_ROWS = 96
 _ONE = 2.0**ACTIVATION_BITS
 
 
-def _fixed_layer(conv: nn.Conv2d, beta: float, relu: bool) -> IntegerLayer:
-    """The integer layer of a (beta-)conv at one beta."""
+def _fixed_layer(conv: nn.Conv2d, beta: float, relu: bool, scale: float = 1.0) -> IntegerLayer:
+    """The integer layer of a (beta-)conv at one beta, its outputs times `scale` (a power of
+    two: exact)."""
     copy = nn.Conv2d(
         conv.in_channels,
         conv.out_channels,
@@ -33,11 +34,11 @@ def _fixed_layer(conv: nn.Conv2d, beta: float, relu: bool) -> IntegerLayer:
         dtype=torch.float64,
     )
     with torch.no_grad():
-        copy.weight.copy_(conv.weight.double())
+        copy.weight.copy_(conv.weight.double() * scale)
         bias = conv.bias.double()
         if isinstance(conv, BetaConv):
             bias = bias + beta * conv.beta_bias.double()
-        copy.bias.copy_(bias)
+        copy.bias.copy_(bias * scale)
     return IntegerLayer(copy, relu=relu)
 
 
@@ -53,8 +54,9 @@ class FixedRealismHead:
         """The 3x3 layers at one beta (cached per 1/100 step)."""
         key = round(beta * 100)
         if key not in self._layers:
-            convs = [*self.head.body, self.head.out]
-            self._layers[key] = [_fixed_layer(c, beta, relu=c is not self.head.out) for c in convs]
+            body = [_fixed_layer(c, beta, relu=True) for c in self.head.body]
+            out = _fixed_layer(self.head.out, beta, relu=False, scale=OUTPUT_SCALE)
+            self._layers[key] = [*body, out]
         return self._layers[key]
 
     @torch.no_grad()

@@ -159,6 +159,14 @@ class FrozenHyperprior(FrozenImageCodec):
         decoded latents."""
         head = realism.head_of(self)
         realism.file_beta(header.extra, head)  # the file's head must be the installed one
+        pixels, y_hat = self.realism_inputs(streams, header)
+        return head.fixed(pixels, y_hat, beta)
+
+    def realism_inputs(
+        self, streams: Sequence[bytes], header: NczHeader
+    ) -> tuple[np.ndarray, Tensor]:
+        """What a realism head reads: the plain decoder's HxWx3 uint8 pixels and the decoded
+        latents y_hat (float64, before the synthesis)."""
         if len(streams) != self.stream_count:
             raise FormatError(f"expected {self.stream_count} coded streams, found {len(streams)}")
         q = header.quality - 1
@@ -166,8 +174,7 @@ class FrozenHyperprior(FrozenImageCodec):
         pixels = tiled_pixels(
             self.synthesizer(q), y_gained, SYNTHESIS_TILING, header.height, header.width
         )
-        y_hat = y_gained * self.y_inverse_gain[q].double().view(1, -1, 1, 1)
-        return head.fixed(pixels, y_hat, beta)
+        return pixels, y_gained * self.y_inverse_gain[q].double().view(1, -1, 1, 1)
 
     def _bits_back_coder(self, header: NczHeader) -> tuple[Any, list[tuple[int, int, str, int]]]:
         """The bits-back coder a header asks for, and its chained images; FormatError if the

@@ -28,7 +28,8 @@ HIDDEN_LAYERS = 2
 LATENT_STRIDE = 8
 """Half-resolution positions per latent (the latents are at 1/16 of the pixels)."""
 OUTPUT_SCALE = 16.0
-"""The last layer predicts 16 x the residual (in [0, 1] image units): finer fixed-point steps."""
+"""The integer twin runs the last layer at 16 x (exact: a power of two), for fixed-point steps
+of 1/16 of the activation grid on the residual."""
 
 
 def pixels_to_input(pixels: Tensor) -> Tensor:
@@ -72,7 +73,7 @@ class RealismHead(nn.Module):
         x = torch.cat([pixels_to_input(pixels), latents], dim=1)
         for conv in self.body:
             x = F.relu(conv.forward_beta(x, beta))
-        return F.pixel_shuffle(self.out.forward_beta(x, beta), 2) / OUTPUT_SCALE
+        return F.pixel_shuffle(self.out.forward_beta(x, beta), 2)
 
     def forward(self, pixels: Tensor, y_hat: Tensor, beta: Tensor) -> Tensor:
         """The realism output p + beta * r for the base decoder's pixels p ((B, 3, H, W), rounded
