@@ -10,12 +10,12 @@ Fine-tuning the shipped model on a fresh draw of examples (other steps per scan,
     python scripts/train_lidar.py train --out RUN --init weights/lidar-octree.safetensors \
         --steps 12000 --lr 5e-4
 
-The split head (9 logits: which single child, or several; coding 2) on the frozen body:
+The split head (9 logits: which single child, or several; coding 3) on the frozen body:
 
     python scripts/train_lidar.py split --out RUN --init weights/lidar-octree.safetensors \
         --steps 3000 --lr 1e-2 --weights DIR     # writes DIR/lidar-octree.safetensors
 
-then the whole network on coding 2's rate, and a hidden layer in the split head (started at
+then the whole network on coding 3's rate, and a hidden layer in the split head (started at
 the identity) — the third release's recipe (docs/pointcloud.md, Training):
 
     python scripts/train_lidar.py train --split --out RUN2 --init DIR/lidar-octree.safetensors \
@@ -41,6 +41,7 @@ import numpy as np
 import torch
 
 from ncodec.pointcloud import codec  # noqa: F401  (registers lidar-octree)
+from ncodec.pointcloud.context import FEATURES
 from ncodec.pointcloud.integer_mlp import SEVERAL, SINGLES
 from ncodec.pointcloud.model import OccupancyNetwork
 from ncodec.pointcloud.training import (
@@ -126,13 +127,26 @@ def train(args: argparse.Namespace) -> None:
     trainer = Trainer(task, settings, config, validate)
 
     def warm_start(state: TrainState) -> None:
-        weights = load_model_weights(args.init)
+        weights = widen_input(load_model_weights(args.init), state.model.feature_scale)
         if args.split_hidden and "split_layers.1.weight" not in weights:
             widen_split_head(state.model, weights)
         else:
             state.model.load_state_dict(weights)
 
     trainer.run(trainer.start(args.resume, warm_start if args.init else None))
+
+
+def widen_input(weights: dict[str, torch.Tensor], scale: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Weights of a model with fewer input features (an earlier release's context): the new
+    features' first-layer columns start at zero, so training starts from the old model's
+    tables (up to the first layer's power-of-two grid, which depends on every feature's range)."""
+    first = weights["linears.0.weight"]
+    missing = FEATURES - first.shape[1]
+    if missing <= 0:
+        return weights
+    weights = {**weights, "feature_scale": scale}
+    weights["linears.0.weight"] = torch.cat([first, first.new_zeros(first.shape[0], missing)], 1)
+    return weights
 
 
 def export(args: argparse.Namespace) -> None:
@@ -217,7 +231,7 @@ def main() -> None:
     parser.add_argument("--init", type=Path, default=None, help="warm start from a weights file")
     parser.add_argument("--shift", type=int, default=0, help="other steps and nodes per scan")
     parser.add_argument(
-        "--split", action="store_true", help="train/export with the split head (coding 2's rate)"
+        "--split", action="store_true", help="train/export with the split head (coding 3's rate)"
     )
     parser.add_argument("--split-hidden", type=int, default=0, help="split head's hidden width")
     args = parser.parse_args()

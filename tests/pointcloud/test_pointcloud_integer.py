@@ -64,16 +64,23 @@ def test_float_model_matches_the_integer_one():
     assert np.mean(np.abs(gaps - mlp.gaps(features)[0]) <= 1) > 0.99
 
 
-def test_perturbed_float_weights_give_the_same_tables():
-    """Weights that differ below the integer grid's resolution export to identical tables."""
-    _, mlp = network(seed=1)
+def test_perturbed_float_weights_give_nearly_the_same_tables():
+    """Weights that differ by about one float32 ulp export to integer arrays that differ by at
+    most 1 in a few entries (those at a rounding boundary), so nearly every row's table is the
+    same: the export rounds, it does not amplify small differences."""
+    model, mlp = network(seed=1)
     twin, _ = network(seed=1)
     with torch.no_grad():
         for p in twin.parameters():
             p.mul_(1 + 1e-7)
+    arrays, other_arrays = export_arrays(model), export_arrays(twin)
+    changed = [np.abs(arrays[k].astype(np.int64) - other_arrays[k]) for k in arrays]
+    assert max(int(c.max()) for c in changed) <= 1
+    assert sum(int(np.count_nonzero(c)) for c in changed) <= 5
     features = random_features(1000, seed=1)
-    other = IntegerMLP(export_arrays(twin), FEATURE_MAX)
-    assert np.array_equal(mlp.counts(features), other.counts(features))
+    other = IntegerMLP(other_arrays, FEATURE_MAX)
+    same = np.all(mlp.counts(features) == other.counts(features), axis=1)
+    assert same.mean() >= 0.99
 
 
 def test_counts_are_valid_and_exact():

@@ -1,5 +1,6 @@
-"""Coding 2 (a 9-way split-head symbol, then a 247-way one for several children): exact
-integer tables, round trips through the API, coding-1 files still decode, bad headers."""
+"""Coding 3 (a 9-way split-head symbol, then a 247-way one for several children): exact
+integer tables, round trips through the API, coding-1 files still decode, coding-2 files (the
+third release's) are refused with a one-line error, bad headers."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def test_split_round_trip_and_header(split_lidar):
     xyz = lidar_like(1500)
     data = api.compress(xyz, split_lidar, options={"step_mm": 20.0})
     header = read_ncz(data)[0]
-    assert header.extra["coding"] == 2
+    assert header.extra["coding"] == 3
     origin = xyz.min(axis=0).astype(np.float64)
     cells = np.unique(quantize(xyz, origin, 20.0), axis=0)
     decoded = api.decode(data).data
@@ -97,7 +98,7 @@ def test_split_round_trip_and_header(split_lidar):
 
 
 @pytest.mark.parametrize("split_hidden", [0, 12])
-def test_coding_1_and_2_round_trip_with_a_split_model(split_hidden):
+def test_coding_1_and_3_round_trip_with_a_split_model(split_hidden):
     _, mlp = split_network(split_hidden=split_hidden)
     codec = FrozenLidarCodec(mlp)
     xyz = lidar_like(1200, seed=2)
@@ -106,13 +107,13 @@ def test_coding_1_and_2_round_trip_with_a_split_model(split_hidden):
     depth = depth_for(cells)
     tree, leaves = octree.build(cells, depth)
     sensor = geometry.sensor_cell(origin, 10.0)
-    for coding in (1, 2):
+    for coding in (1, 3):
         data = geometry.encode(tree, 10.0, sensor, codec._contexts("learned", coding))
         decoded = geometry.decode(data, depth, 10.0, sensor, codec._contexts("learned", coding))
         assert np.array_equal(decoded, leaves)
 
 
-@pytest.mark.parametrize("coding", [3, "2", True])
+@pytest.mark.parametrize("coding", [2, 4, "3", True])
 def test_bad_coding_in_header(split_lidar, coding):
     data = api.compress(lidar_like(300), split_lidar, options={"step_mm": 20.0})
     header, streams = read_ncz(data)
@@ -122,11 +123,11 @@ def test_bad_coding_in_header(split_lidar, coding):
         api.decode(write_ncz(bad, streams))
 
 
-def test_coding_2_needs_a_split_head(tiny_lidar):
+def test_coding_3_needs_a_split_head(tiny_lidar):
     data = api.compress(lidar_like(300), tiny_lidar, options={"step_mm": 20.0})
     header, streams = read_ncz(data)
     assert "coding" not in header.extra  # a model without the head writes coding 1
-    extra = {**header.extra, "coding": 2}
+    extra = {**header.extra, "coding": 3}
     bad = NczHeader(header.model, header.weights_hash, header.payload, extra=extra)
     with pytest.raises(FormatError, match="split head"):
         api.decode(write_ncz(bad, streams))

@@ -40,9 +40,12 @@ from ncodec.pointcloud.quantize import (
 )
 
 CONTEXT_KINDS = ("learned", "adaptive")
-CODING = 2
-"""How learned contexts code a byte: 1 (header without "coding"), one 255-way symbol; 2, a
-9-way symbol then, for several children, a 247-way one (`ncodec.pointcloud.learned`)."""
+CODING = 3
+"""How learned contexts code a byte: 1 (header without "coding"), one 255-way symbol; 3, a
+9-way symbol then, for several children, a 247-way one (`ncodec.pointcloud.learned`), both
+from contexts with the 5x5x5 neighbourhood (`ncodec.pointcloud.far`). Coding 2, the third
+release's files (the 9-way split from 96 context features), needs that release."""
+EARLIER_CODINGS = {2: "the third release"}
 
 
 class FrozenLidarCodec(FrozenCodec):
@@ -59,7 +62,7 @@ class FrozenLidarCodec(FrozenCodec):
     def _contexts(self, kind: str, coding: int = CODING) -> Any:
         if kind != "learned":
             return AdaptiveContexts()
-        return SplitContexts(self.network) if coding == 2 else LearnedContexts(self.network)
+        return SplitContexts(self.network) if coding == CODING else LearnedContexts(self.network)
 
     def compress(
         self, data: Any, quality: int, effort: int = 0, options: Mapping[str, Any] | None = None
@@ -107,7 +110,12 @@ class FrozenLidarCodec(FrozenCodec):
         if kind not in CONTEXT_KINDS:
             raise FormatError(f"invalid header: unknown contexts {kind!r}")
         coding = extra.get("coding", 1)
-        if isinstance(coding, bool) or coding not in (1, 2):
+        if not isinstance(coding, bool) and coding in EARLIER_CODINGS:
+            raise FormatError(
+                f"occupancy coding {coding} was written by {EARLIER_CODINGS[coding]} of "
+                "lidar-octree; decode it with that release"
+            )
+        if isinstance(coding, bool) or coding not in (1, CODING):
             raise FormatError(f"invalid header: unknown occupancy coding {coding!r}")
         quantization = intensity.check_header(extra.get("intensity")) if info.intensity else None
         expected = 2 if info.intensity else 1

@@ -10,7 +10,9 @@ bytes of its neighbours in groups < g. A node's features, all small integers:
   unknown (8);
 - its group (one-hot, 8);
 - its height above the leaves, its cell size and its distance from the sensor (origin of the
-  input coordinates) in half-octaves of millimetres, and its elevation slope (4).
+  input coordinates) in half-octaves of millimetres, and its elevation slope (4);
+- context from two cells away (`ncodec.pointcloud.far`, 220): the 5x5x5 block's shell, the
+  known next-level cells there by layer, the parent's 5x5x5 shell.
 
 Everything is integer arithmetic on the decoded octree and the header (step and bounding box),
 so encoder and decoder compute identical features on any machine.
@@ -22,12 +24,16 @@ import math
 
 import numpy as np
 
+from ncodec.pointcloud.far import FAR_FEATURES, FAR_MAX, FarContext
 from ncodec.pointcloud.neighbours import OFFSETS
 from ncodec.pointcloud.octree import CHILD_OFFSETS
 
-FEATURES = 96
+NEAR_FEATURES = 96
+FEATURES = NEAR_FEATURES + FAR_FEATURES
 #: Largest value of each feature (bounds the fixed-point network's accumulations).
-FEATURE_MAX = np.array([1] * 52 + [26] * 32 + [1] * 8 + [21, 90, 90, 128], dtype=np.int64)
+FEATURE_MAX = np.concatenate(
+    [np.array([1] * 52 + [26] * 32 + [1] * 8 + [21, 90, 90, 128], dtype=np.int64), FAR_MAX]
+)
 GROUPS = 8
 
 
@@ -77,16 +83,19 @@ class LevelContext:
         height: int,
         step_mm: float,
         sensor: np.ndarray,
+        far: FarContext,
     ) -> None:
         """Nodes at `coords` (N, 3) of side 2**height leaf cells; `sensor` is the leaf cell of
-        the coordinate origin; `parent_neighbours` (N, 26) are the parents' neighbour rows."""
+        the coordinate origin; `parent_neighbours` (N, 26) are the parents' neighbour rows;
+        `far` the level's 5x5x5 context."""
         self.neighbours = neighbours
+        self.far = far
         self.coords = coords
         self.child = child
         # One extra zero byte: a neighbour index of -1 (empty cell) reads it.
         self._bytes = np.zeros(len(coords) + 1, dtype=np.uint8)
         self.occupancy = self._bytes[:-1]
-        self.groups = [np.flatnonzero(child == g) for g in range(GROUPS)]
+        self.groups = far.groups
         step_h = half_octaves(step_mm)
         doubled = (coords << (height + 1)) + (1 << height) - 1 - 2 * sensor[None, :]
         squared = np.einsum("ij,ij->i", doubled, doubled)
@@ -100,6 +109,10 @@ class LevelContext:
         fixed[:, 28] = np.clip(bits + step_h - 2, 0, 90)
         fixed[:, 29] = slope
         self._fixed = fixed
+
+    def occupancy_with_zero(self) -> np.ndarray:
+        """The bytes followed by one zero byte (what index -1, an empty cell, reads)."""
+        return self._bytes
 
     def features(self, group: int) -> tuple[np.ndarray, np.ndarray]:
         """The node indexes of a group and their features (n, FEATURES) float32 (small
@@ -122,4 +135,8 @@ class LevelContext:
         np.matmul(exists[:, unknown].astype(np.float32), _ANY_UNKNOWN[group], out=out[:, 76:84])
         out[:, 84 + group] = 1
         out[:, 92:96] = fixed[:, 26:]
+        far = NEAR_FEATURES
+        out[:, far : far + 98] = self.far.shell[index]
+        out[:, far + 98 : far + 122] = self.far.counts(group, index, self._bytes)
+        out[:, far + 122 :] = self.far.parent_shell[index]
         return index, out

@@ -15,7 +15,8 @@ import numpy as np
 from ncodec.coding import AnsStack, DecodeOrderWriter
 from ncodec.errors import FormatError
 from ncodec.pointcloud.context import GROUPS, LevelContext
-from ncodec.pointcloud.neighbours import child_neighbours, root_neighbours
+from ncodec.pointcloud.far import FarContext
+from ncodec.pointcloud.neighbours import child_neighbours, child_slots, root_neighbours
 from ncodec.pointcloud.octree import Octree, expand
 
 SENSOR_LIMIT = 1 << 40
@@ -35,6 +36,11 @@ def sensor_cell(origin: np.ndarray, step_mm: float) -> np.ndarray:
     return np.clip(cell, -SENSOR_LIMIT, SENSOR_LIMIT).astype(np.int64)
 
 
+def _groups(child: np.ndarray) -> list[np.ndarray]:
+    """A level's node indices by child position (the coding groups)."""
+    return [np.flatnonzero(child == g) for g in range(GROUPS)]
+
+
 def walk(
     depth: int, step_mm: float, sensor: np.ndarray, occupancy: list[np.ndarray] | None = None
 ) -> Iterator[LevelContext]:
@@ -44,15 +50,24 @@ def walk(
     child = np.zeros(1, dtype=np.int64)
     neighbours = root_neighbours()
     parent_rows = root_neighbours()
+    far = FarContext(_groups(child))
     for d in range(depth):
-        level = LevelContext(coords, child, neighbours, parent_rows, depth - d, step_mm, sensor)
+        level = LevelContext(
+            coords, child, neighbours, parent_rows, depth - d, step_mm, sensor, far
+        )
         if occupancy is not None:
             level.occupancy[:] = occupancy[d]
         yield level
         if d + 1 < depth:
             coords, parent, child = expand(coords, level.occupancy)
             parent_rows = neighbours[parent]
-            neighbours = child_neighbours(neighbours, level.occupancy, parent, child)
+            owners = np.empty((len(parent), 27), dtype=np.int32)
+            owners[:, :26] = parent_rows
+            owners[:, 26] = parent
+            slots = child_slots(len(level.occupancy), parent, child)
+            owner_bytes = level.occupancy_with_zero().take(owners)
+            far = FarContext(_groups(child), owners, owner_bytes, slots, far.shell[parent])
+            neighbours = child_neighbours(neighbours, level.occupancy, parent, child, slots)
 
 
 def examples(tree: Octree, step_mm: float, sensor: np.ndarray) -> Iterator[tuple]:

@@ -155,7 +155,7 @@ class IntegerMLP:
         """The split head's coder weights (n, 9) (single child 0..7, several) and the hidden
         activations (n, hidden) for `several_coder_weights`; FormatError without a head."""
         if not self.split:
-            raise FormatError("this lidar-octree model has no split head (coding 2)")
+            raise FormatError("this lidar-octree model has no split head (coding 3)")
         hidden = self.hidden_levels(features)
         head = self.hidden_levels(hidden, self.split[:-1])
         return self.coder_weights(head, weight_bits, self.split[-1]), hidden

@@ -8,7 +8,7 @@ integer counts, and a whole group is one vectorized coder call.
 Two codings of the same network output:
 
 - `LearnedContexts` (coding 1, the first two releases' files): the byte as one 255-way symbol.
-- `SplitContexts` (coding 2): first a 9-way symbol, which single child or "several", from the
+- `SplitContexts` (coding 3): first a 9-way symbol, which single child or "several", from the
   network's split head (on the last hidden layer), then, only for "several", which of
   the 247 patterns with several children, from the full head's logits of those patterns. Deep
   in the tree almost every node has one child, so most nodes need only the 9 logits and a
@@ -58,7 +58,7 @@ class LearnedContexts:
 
 
 class SplitContexts(LearnedContexts):
-    """Coding 2: a 9-way symbol per node, then a 247-way one for nodes with several children."""
+    """Coding 3: a 9-way symbol per node, then a 247-way one for nodes with several children."""
 
     def push(self, stack: AnsStack, features: np.ndarray, symbols: np.ndarray) -> None:
         """Push a group's symbols (occupancy - 1): the several-children part first (it is

@@ -6,7 +6,7 @@ weights on each layer's power-of-two grid, hidden activations clipped to [0, ACT
 rounded to 255 levels, logits rounded to 1/16 nat.
 
 With `split_head`, a second head on the same last hidden layer gives 9 logits: one per
-single-child pattern and one for "several children" (`ncodec.pointcloud.learned`, coding 2);
+single-child pattern and one for "several children" (`ncodec.pointcloud.learned`, coding 3);
 one linear layer, or with `split_hidden` > 0 a hidden layer of that width first. Most deep
 nodes then need only these 9 logits instead of 255.
 """

@@ -50,8 +50,23 @@ def root_neighbours() -> np.ndarray:
     return np.full((1, 26), -1, dtype=np.int32)
 
 
+def child_slots(count: int, parent: np.ndarray, child: np.ndarray) -> np.ndarray:
+    """(8 count + 8,) int32: at 8 p + c the index of child c of parent-level node p among the
+    next level's nodes (listed as `parent`, `child`), -1 where absent; the last 8 are the
+    "none" row, which the index -8 reaches."""
+    slots = np.full(8 * count + 8, -1, dtype=np.int32)
+    slots[parent.astype(np.int32) * 8 + child.astype(np.int32)] = np.arange(
+        len(parent), dtype=np.int32
+    )
+    return slots
+
+
 def child_neighbours(
-    neighbours: np.ndarray, occupancy: np.ndarray, parent: np.ndarray, child: np.ndarray
+    neighbours: np.ndarray,
+    occupancy: np.ndarray,
+    parent: np.ndarray,
+    child: np.ndarray,
+    slots: np.ndarray | None = None,
 ) -> np.ndarray:
     """Neighbour table (M, 26) of the next level (-1: empty cell) from this level's table (N, 26),
     its occupancy bytes (N,) and each child's parent index and position (M,), the children
@@ -59,17 +74,14 @@ def child_neighbours(
 
     Flat int32 gathers only: the owner of each neighbour cell (a parent-level node, stored as
     8 x its index, or -8 for none), then the child from a table of every owner's 8 child slots
-    (-1 where absent; the 8 slots after the last owner are the "none" row, which a negative
-    index reaches).
+    (`child_slots`, computed here unless given).
     """
     count = len(occupancy)
     table = np.empty((count, 27), dtype=np.int32)
     np.multiply(neighbours, 8, out=table[:, :26])
     table[:, 26] = np.arange(0, 8 * count, 8, dtype=np.int32)
-    slots = np.full(8 * count + 8, -1, dtype=np.int32)
-    slots[parent.astype(np.int32) * 8 + child.astype(np.int32)] = np.arange(
-        len(parent), dtype=np.int32
-    )
+    if slots is None:
+        slots = child_slots(count, parent, child)
     key = table.ravel().take((parent.astype(np.int32) * 27)[:, None] + _PARENT_SLOT32[child])
     key += _CHILD_SLOT32[child]
     return slots.take(key)

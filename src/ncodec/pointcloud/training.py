@@ -166,7 +166,7 @@ def train_split_head(
 def split_rate(
     model: OccupancyNetwork, features: torch.Tensor, symbols: torch.Tensor
 ) -> torch.Tensor:
-    """Bits per node of coding 2: the split head's 9-way symbol, plus for nodes with several
+    """Bits per node of coding 3: the split head's 9-way symbol, plus for nodes with several
     children the full head's distribution restricted to the 247 several-children patterns."""
     hidden = model.hidden_levels(features)
     head = SPLIT_T.to(symbols.device)[symbols]
@@ -181,7 +181,7 @@ def split_rate(
 
 @dataclass
 class SplitOccupancyTask(OccupancyTask):
-    """Like `OccupancyTask`, but the loss is the rate of coding 2 (split head + several)."""
+    """Like `OccupancyTask`, but the loss is the rate of coding 3 (split head + several)."""
 
     rate = staticmethod(split_rate)
 
