@@ -24,6 +24,17 @@ the identity) — the third release's recipe (docs/pointcloud.md, Training):
     python scripts/train_lidar.py train --split --split-hidden 64 --out RUN3 \
         --init DIR2/lidar-octree.safetensors --steps 8000 --lr 5e-4   # twice
 
+The fourth release's recipe (the 5x5x5 context features; a model with fewer input features is
+widened by `widen_input`, its new first-layer columns starting at zero):
+
+    python scripts/train_lidar.py data --out RUN4 --shift 2
+    python scripts/train_lidar.py train --split --split-hidden 64 --out RUN4 \
+        --init <third release's weights> --steps 10000 --lr 5e-4
+    python scripts/train_lidar.py export --out RUN4 --weights DIR4
+    python scripts/train_lidar.py data --out RUN5 --shift 3
+    python scripts/train_lidar.py train --split --split-hidden 64 --out RUN5 \
+        --init DIR4/lidar-octree.safetensors --steps 10000 --lr 3e-4
+
 Training scans: kitti_object's non-test frames and the even frames of kitti_seq1; validation
 (checkpoint monitoring only): three odd kitti_seq1 frames. The KITTI test_ frames and PandaSet
 are never read here. Every scan is quantized at four steps of a log-spaced grid (5-300 mm), so
