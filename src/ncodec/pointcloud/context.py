@@ -71,6 +71,21 @@ def half_octaves(value_mm: float) -> int:
     return 2 * (exponent - 1) + int(mantissa >= math.sqrt(0.5))
 
 
+class FeatureBuffer:
+    """One float32 array reused for every group's feature rows of a walk: a fresh (n, 316)
+    array per group costs a page fault per 4 KiB (the OS zeroes every new page), about as much
+    as writing the features. Rows handed out are valid until the next call."""
+
+    def __init__(self) -> None:
+        self._data = np.empty(0, dtype=np.float32)
+
+    def rows(self, count: int) -> np.ndarray:
+        """An uninitialized (count, FEATURES) float32 array."""
+        if self._data.size < count * FEATURES:
+            self._data = np.empty(2 * count * FEATURES, dtype=np.float32)
+        return self._data[: count * FEATURES].reshape(count, FEATURES)
+
+
 class LevelContext:
     """The features of one octree level's nodes; `occupancy` fills in as groups are coded."""
 
@@ -114,13 +129,24 @@ class LevelContext:
         """The bytes followed by one zero byte (what index -1, an empty cell, reads)."""
         return self._bytes
 
-    def features(self, group: int) -> tuple[np.ndarray, np.ndarray]:
+    def fixed_integers(self, index: np.ndarray) -> np.ndarray:
+        """(n, 4) int16: the height, cell size, distance and slope features of nodes `index`."""
+        return self._fixed[index, 26:]
+
+    def features(
+        self, group: int, buffer: FeatureBuffer | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The node indexes of a group and their features (n, FEATURES) float32 (small
-        integers, exact)."""
+        integers, exact); in `buffer`'s rows if given (overwritten by the next call)."""
         index = self.groups[group]
         rows = self.neighbours[index]
         exists = rows >= 0
-        out = np.zeros((len(index), FEATURES), dtype=np.float32)
+        if buffer is None:
+            out = np.zeros((len(index), FEATURES), dtype=np.float32)
+        else:
+            out = buffer.rows(len(index))
+            out[:, 52:76] = 0
+            out[:, 84:92] = 0
         out[:, :26] = exists
         fixed = self._fixed[index]
         out[:, 26:52] = fixed[:, :26]

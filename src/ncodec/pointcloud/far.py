@@ -67,6 +67,22 @@ _PARITY = (OFFSETS5 & 1) @ np.array([1, 2, 4])
 KNOWN = [np.flatnonzero([(g ^ int(p)) < g for p in _PARITY]) for g in range(GROUPS)]
 
 
+def _known_slots() -> tuple[np.ndarray, np.ndarray]:
+    """KNOWN_MASK[g, j]: the child slots of owner column j that hold a cell at a known offset
+    of a group-g node (a byte mask); KNOWN_OFFSET[g, j, s]: that offset (index of OFFSETS5)."""
+    mask = np.zeros((GROUPS, 27), dtype=np.uint8)
+    offset = np.zeros((GROUPS, 27, 8), dtype=np.intp)
+    for g in range(GROUPS):
+        for k in KNOWN[g]:
+            column, slot = OWNER_COLUMN[g, k], CHILD_SLOT[g, k]
+            mask[g, column] |= 1 << slot
+            offset[g, column, slot] = k
+    return mask, offset
+
+
+KNOWN_MASK, KNOWN_OFFSET = _known_slots()
+
+
 def _layer_counts() -> np.ndarray:
     """COUNTS[k, byte]: for each child c and |dz| class, the children of the byte of the node
     at offset k at Chebyshev distance >= 2 from child c (uint8, (124, 256, 24))."""
@@ -94,8 +110,18 @@ def _exists(owner_bytes: np.ndarray, group: int, columns: np.ndarray) -> np.ndar
     return bits
 
 
+def shells(owner_bytes: np.ndarray | None, groups: list[np.ndarray], count: int) -> np.ndarray:
+    """(count, 98) uint8: the shells of a level's nodes (zeros without `owner_bytes`)."""
+    shell = np.zeros((count, SHELL_SIZE), dtype=np.uint8)
+    if owner_bytes is not None:
+        for group, index in enumerate(groups):
+            shell[index] = _exists(owner_bytes[index], group, SHELL)
+    return shell
+
+
 class FarContext:
-    """One level's far features: the shells at init, the counts per group as bytes get known."""
+    """One level's far features: the shells (computed when first asked for), the counts per
+    group as bytes get known."""
 
     def __init__(
         self,
@@ -103,37 +129,78 @@ class FarContext:
         owners: np.ndarray | None = None,
         owner_bytes: np.ndarray | None = None,
         slots: np.ndarray | None = None,
-        parent_shell: np.ndarray | None = None,
+        parent: np.ndarray | None = None,
+        above: FarContext | None = None,
     ) -> None:
         """`groups`: the level's node indices by child position; `owners` (N, 27): the
         parent-level indices of each node's parent's 26 neighbours and of the parent itself
         (-1: none), `owner_bytes` their bytes, `slots` (8 P + 8): this level's index of child c
-        of parent-level node p at 8 p + c (-1: none), `parent_shell` (N, 98) the parents'
-        shells. Without them (the root) every feature is 0."""
-        count = sum(len(index) for index in groups)
+        of parent-level node p at 8 p + c (-1: none), `parent` (N,) each node's parent and
+        `above` the parent level's FarContext, of which only the owner bytes and child
+        positions are kept (`above_bytes`, `above_child`): the parents' shells are bits of
+        them. Without them (the root) every feature is 0."""
+        self.count = sum(len(index) for index in groups)
         self.groups = groups
         self.owners, self.owner_bytes, self.slots = owners, owner_bytes, slots
-        self.shell = np.zeros((count, SHELL_SIZE), dtype=np.uint8)
-        if owner_bytes is not None:
-            for group, index in enumerate(groups):
-                self.shell[index] = _exists(owner_bytes[index], group, SHELL)
-        self.parent_shell = self.shell if parent_shell is None else parent_shell
+        self.parent = parent
+        self.above_bytes = None if above is None else above.owner_bytes
+        self.above_child = None
+        if above is not None and above.owner_bytes is not None:
+            self.above_child = np.empty(above.count, dtype=np.intp)
+            for group, index in enumerate(above.groups):
+                self.above_child[index] = group
+        self._shell: np.ndarray | None = None
+        self._parent_shell: np.ndarray | None = None
 
-    def counts(self, group: int, index: np.ndarray, level_bytes: np.ndarray) -> np.ndarray:
-        """(n, 24) int32 counts for the group-`group` nodes `index`; `level_bytes` this level's
-        bytes (known in earlier groups) with a zero byte last."""
-        out = np.zeros((len(index), 24), dtype=np.int32)
-        known = KNOWN[group]
-        if not len(known) or self.owners is None:
-            return out
-        rows, column = np.nonzero(_exists(self.owner_bytes[index], group, known))
+    @property
+    def shell(self) -> np.ndarray:
+        """(N, 98) uint8: which cells of each node's 5x5x5 shell exist."""
+        if self._shell is None:
+            self._shell = shells(self.owner_bytes, self.groups, self.count)
+        return self._shell
+
+    @property
+    def parent_shell(self) -> np.ndarray:
+        """(N, 98) uint8: the parents' shells."""
+        if self._parent_shell is None:
+            if self.above_bytes is None or self.parent is None:
+                self._parent_shell = np.zeros((self.count, SHELL_SIZE), dtype=np.uint8)
+            else:
+                child = self.above_child[self.parent]
+                groups = [np.flatnonzero(child == g) for g in range(GROUPS)]
+                self._parent_shell = shells(self.above_bytes[self.parent], groups, self.count)
+        return self._parent_shell
+
+    def sparse_counts(
+        self, group: int, index: np.ndarray, level_bytes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The rows (of `index`) with a known cell in their 5x5x5 block, increasing, and
+        their (m, 24) uint16 counts; the other rows' are 0. See `counts`."""
+        none = np.zeros(0, dtype=np.intp), np.zeros((0, 24), dtype=np.uint16)
+        if not len(KNOWN[group]) or self.owners is None:
+            return none
+        # The existing known cells: the set bits of the owner bytes under the known slots.
+        masked = self.owner_bytes[index] & KNOWN_MASK[group]
+        rows, column = np.nonzero(masked)
         if not len(rows):
-            return out
-        offset = known[column]
-        owner = self.owners[index[rows], OWNER_COLUMN[group, offset]]
-        cells = self.slots.take(owner.astype(np.intp) * 8 + CHILD_SLOT[group, offset])
+            return none
+        bits = np.unpackbits(masked[rows, column][:, None], axis=1, bitorder="little")
+        pair, slot = np.nonzero(bits)
+        rows, column = rows[pair], column[pair]
+        owner = self.owners[index[rows], column]
+        cells = self.slots.take(owner.astype(np.intp) * 8 + slot)
+        offset = KNOWN_OFFSET[group, column, slot]
         pairs = COUNTS.take(offset * 256 + level_bytes.take(cells), axis=0)
         starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
         sums = np.add.reduceat(pairs, starts, axis=0).view(np.uint16)
-        out[rows[starts]] = np.minimum(sums, COUNT_MAX)
+        return rows[starts], np.minimum(sums, COUNT_MAX)
+
+    def counts(self, group: int, index: np.ndarray, level_bytes: np.ndarray) -> np.ndarray:
+        """(n, 24) int32 counts for the group-`group` nodes `index`: for each child and |dz|
+        class, the known occupied next-level cells of the 5x5x5 block at Chebyshev distance
+        >= 2 from it (clipped); `level_bytes` this level's bytes (known in earlier groups)
+        with a zero byte last."""
+        out = np.zeros((len(index), 24), dtype=np.int32)
+        rows, counts = self.sparse_counts(group, index, level_bytes)
+        out[rows] = counts
         return out

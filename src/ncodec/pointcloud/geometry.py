@@ -14,7 +14,7 @@ import numpy as np
 
 from ncodec.coding import AnsStack, DecodeOrderWriter
 from ncodec.errors import FormatError
-from ncodec.pointcloud.context import GROUPS, LevelContext
+from ncodec.pointcloud.context import GROUPS, FeatureBuffer, LevelContext
 from ncodec.pointcloud.far import FarContext
 from ncodec.pointcloud.neighbours import child_neighbours, child_slots, root_neighbours
 from ncodec.pointcloud.octree import Octree, expand
@@ -28,6 +28,16 @@ class Contexts(Protocol):
     stateless: bool
 
     def pop(self, stack: AnsStack, features: np.ndarray) -> np.ndarray: ...
+
+
+def _inputs(
+    contexts: object, level: LevelContext, group: int, buffer: FeatureBuffer | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A group's node indices and what `contexts` codes them from: its own `inputs` if it
+    has them (the learned split contexts: the first layer's outputs), else the features."""
+    if hasattr(contexts, "inputs"):
+        return contexts.inputs(level, group)
+    return level.features(group, buffer)
 
 
 def sensor_cell(origin: np.ndarray, step_mm: float) -> np.ndarray:
@@ -66,7 +76,7 @@ def walk(
             owners[:, 26] = parent
             slots = child_slots(len(level.occupancy), parent, child)
             owner_bytes = level.occupancy_with_zero().take(owners)
-            far = FarContext(_groups(child), owners, owner_bytes, slots, far.shell[parent])
+            far = FarContext(_groups(child), owners, owner_bytes, slots, parent, far)
             neighbours = child_neighbours(neighbours, level.occupancy, parent, child, slots)
 
 
@@ -84,9 +94,10 @@ def encode(tree: Octree, step_mm: float, sensor: np.ndarray, contexts: object) -
     if getattr(contexts, "stateless", False):
         levels = list(walk(tree.depth, step_mm, sensor, tree.occupancy))
         stack = AnsStack()
+        buffer = FeatureBuffer()
         for level in reversed(levels):
             for g in reversed(range(GROUPS)):
-                index, features = level.features(g)
+                index, features = _inputs(contexts, level, g, buffer)
                 contexts.push(stack, features, level.occupancy[index].astype(np.int64) - 1)
         return stack.to_bytes()
     writer = DecodeOrderWriter()
@@ -102,9 +113,10 @@ def decode(
     if depth < 1:
         raise FormatError(f"invalid octree depth {depth}")
     stack = AnsStack.from_bytes(data)
+    buffer = FeatureBuffer() if getattr(contexts, "stateless", False) else None
     for level in walk(depth, step_mm, sensor):
         for g in range(GROUPS):
-            index, features = level.features(g)
+            index, features = _inputs(contexts, level, g, buffer)
             if len(index):
                 level.occupancy[index] = contexts.pop(stack, features) + 1
     if not stack.is_empty():

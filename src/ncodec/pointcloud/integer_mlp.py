@@ -103,11 +103,19 @@ class IntegerMLP:
         """Width of the first hidden layer."""
         return int(self.layers[0][0].shape[1])
 
-    def hidden_levels(self, features: np.ndarray, layers: list | None = None) -> np.ndarray:
+    def hidden_levels(
+        self, features: np.ndarray, layers: list | None = None, preactivated: bool = False
+    ) -> np.ndarray:
         """The last hidden layer's integer activations (n, hidden) float32 (of `layers`
-        applied to the input, by default the body's hidden layers)."""
-        x = features.astype(np.float32, copy=False)
-        for weight_t, bias in self.layers[:-1] if layers is None else layers:
+        applied to the input, by default the body's hidden layers). `preactivated`: the
+        input is already the first layer's `x @ weight_t + bias` (float32, exact)."""
+        layers = self.layers[:-1] if layers is None else layers
+        if preactivated:
+            x = np.clip(np.floor(features, out=features), 0, ACTIVATION_LEVELS, out=features)
+            layers = layers[1:]
+        else:
+            x = features.astype(np.float32, copy=False)
+        for weight_t, bias in layers:
             z = x @ weight_t
             z += bias
             x = np.clip(np.floor(z, out=z), 0, ACTIVATION_LEVELS, out=z)
@@ -150,13 +158,14 @@ class IntegerMLP:
         return out
 
     def split_coder_weights(
-        self, features: np.ndarray, weight_bits: int
+        self, features: np.ndarray, weight_bits: int, preactivated: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
         """The split head's coder weights (n, 9) (single child 0..7, several) and the hidden
-        activations (n, hidden) for `several_coder_weights`; FormatError without a head."""
+        activations (n, hidden) for `several_coder_weights`; FormatError without a head.
+        `preactivated`: `features` are the first layer's outputs (see `hidden_levels`)."""
         if not self.split:
             raise FormatError("this lidar-octree model has no split head (coding 3)")
-        hidden = self.hidden_levels(features)
+        hidden = self.hidden_levels(features, preactivated=preactivated)
         head = self.hidden_levels(hidden, self.split[:-1])
         return self.coder_weights(head, weight_bits, self.split[-1]), hidden
 

@@ -22,6 +22,8 @@ import numpy as np
 
 from ncodec.coding import AnsStack
 from ncodec.coding.coder_models import CODER_PRECISION
+from ncodec.pointcloud.context import LevelContext
+from ncodec.pointcloud.first_layer import first_layer
 from ncodec.pointcloud.integer_mlp import PRECISION, SEVERAL, SINGLES, SYMBOLS, IntegerMLP
 
 CATEGORICAL = constriction.stream.model.Categorical(perfect=False)
@@ -58,14 +60,21 @@ class LearnedContexts:
 
 
 class SplitContexts(LearnedContexts):
-    """Coding 3: a 9-way symbol per node, then a 247-way one for nodes with several children."""
+    """Coding 3: a 9-way symbol per node, then a 247-way one for nodes with several children.
+
+    Its inputs are the first layer's outputs from `ncodec.pointcloud.first_layer` (the same
+    values as from the features, without materializing them)."""
+
+    def inputs(self, level: LevelContext, group: int) -> tuple[np.ndarray, np.ndarray]:
+        """A group's node indices and what `push` and `pop` take for them."""
+        return first_layer(self.network).preactivation(level, group)
 
     def push(self, stack: AnsStack, features: np.ndarray, symbols: np.ndarray) -> None:
         """Push a group's symbols (occupancy - 1): the several-children part first (it is
-        popped last)."""
+        popped last). `features`: from `inputs`."""
         if not len(symbols):
             return
-        head_weights, hidden = self.network.split_coder_weights(features, WEIGHT_BITS)
+        head_weights, hidden = self.network.split_coder_weights(features, WEIGHT_BITS, True)
         head = SPLIT[symbols]
         several = np.flatnonzero(head == len(SINGLES))
         if len(several):
@@ -74,10 +83,10 @@ class SplitContexts(LearnedContexts):
         stack.push_family(head, CATEGORICAL, head_weights)
 
     def pop(self, stack: AnsStack, features: np.ndarray) -> np.ndarray:
-        """Pop a group's symbols."""
+        """Pop a group's symbols; `features`: from `inputs`."""
         if not len(features):
             return np.zeros(0, dtype=np.int64)
-        head_weights, hidden = self.network.split_coder_weights(features, WEIGHT_BITS)
+        head_weights, hidden = self.network.split_coder_weights(features, WEIGHT_BITS, True)
         head = stack.pop_family(CATEGORICAL, head_weights, shape=(len(features),))
         symbols = SINGLES[np.minimum(head.astype(np.int64), len(SINGLES) - 1)]
         several = np.flatnonzero(head == len(SINGLES))

@@ -1,0 +1,153 @@
+"""The occupancy network's first layer as a sum of table rows, without the 316 feature columns.
+
+Almost every feature of `ncodec.pointcloud.context` is a sum of terms that each depend on one
+byte or one small integer:
+
+- whether a neighbour, a parent's neighbour or a shell cell exists, and how many unknown cells
+  surround each child, are bits of one of the 27 parent-level bytes of the node's block (its
+  "owners": the parent's 26 neighbours and the parent);
+- the parent's shell is bits of the parent's own 26 owner bytes (by the parent's group);
+- the near counts are sums over the known neighbours' bytes;
+- the group one-hot and the 4 fixed integers (height, cell size, distance, slope) are values.
+
+So `features @ W + b` is the sum, per node, of one table row per (group, owner column, byte),
+per (parent group, column, byte), per (known offset, byte) and per (fixed feature, value),
+plus a bias row per group: a fixed-length bag of rows, summed by torch's `embedding_bag`. Only
+the clipped far counts are a matmul (on the rows that have any). Every table row is a sum of
+weight rows and every partial sum of the layer is an integer below 2**24 times the layer's
+power of two (`ncodec.pointcloud.integer_mlp`), so float32 gives the very same values as the
+matmul on the features, in any order and on any machine.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import torch
+
+from ncodec.pointcloud import context, far
+from ncodec.pointcloud.context import NEAR_FEATURES, LevelContext
+from ncodec.pointcloud.integer_mlp import IntegerMLP
+from ncodec.pointcloud.neighbours import CHILD_SLOT, PARENT_SLOT
+
+GROUPS = context.GROUPS
+OWNERS = 27
+"""Owner columns: the parent's 26 neighbours, then the parent itself (SELF)."""
+FIXED_VALUES = 129
+"""Values 0..128 of each of the 4 fixed integer features."""
+_SHELL = NEAR_FEATURES
+_FAR_COUNTS = _SHELL + far.SHELL_SIZE
+_PARENT_SHELL = _FAR_COUNTS + 24
+# Table layout (rows): owner bytes by group, parent owner bytes by parent group, known
+# neighbour bytes, fixed values, biases.
+_PARENT_BASE = GROUPS * OWNERS * 256
+_NEAR_BASE = _PARENT_BASE + GROUPS * 26 * 256
+_FIXED_BASE = _NEAR_BASE + 26 * 256
+_BIAS_BASE = _FIXED_BASE + 4 * FIXED_VALUES
+_ROWS = _BIAS_BASE + GROUPS
+_OWNER_KEYS = ((np.arange(GROUPS)[:, None] * OWNERS + np.arange(OWNERS)) * 256).astype(np.int32)
+_PARENT_KEYS = (_PARENT_BASE + np.arange(26) * 256).astype(np.int32)
+_NEAR_KEYS = (_NEAR_BASE + np.arange(26) * 256).astype(np.int32)
+_FIXED_KEYS = (_FIXED_BASE + np.arange(4) * FIXED_VALUES).astype(np.int32)
+BYTE_BITS = np.unpackbits(
+    np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little"
+).astype(np.float64)
+
+
+def _slot_weights(weight: np.ndarray, group: int) -> np.ndarray:
+    """(27, 8, width) float64: the weight rows that child slot s of owner column j turns on
+    for a group-`group` node (as a neighbour, by the unknown cells around it, as a shell
+    cell), then the parent-shell rows for a group-`group` parent (26, 8, width)."""
+    out = np.zeros((OWNERS, 8, weight.shape[1]))
+    unknown = ~context.KNOWN[group]
+    for o in range(26):
+        rows = weight[o].copy()
+        if unknown[o]:
+            rows += context.ANY[o] @ weight[76:84]
+        out[PARENT_SLOT[group, o], CHILD_SLOT[group, o]] += rows
+    parents = np.zeros((OWNERS, 8, weight.shape[1]))
+    for k, offset in enumerate(far.SHELL):
+        column, slot = far.OWNER_COLUMN[group, offset], far.CHILD_SLOT[group, offset]
+        out[column, slot] += weight[_SHELL + k]
+        parents[column, slot] += weight[_PARENT_SHELL + k]
+    return out, parents[:26]
+
+
+def _byte_rows(slots: np.ndarray) -> np.ndarray:
+    """(columns * 256, width): row 256 j + byte sums the slot weights (columns, 8, width) of
+    the byte's bits (float64, exact)."""
+    columns, _, width = slots.shape
+    rows = BYTE_BITS @ slots.transpose(1, 0, 2).reshape(8, columns * width)
+    return rows.reshape(256, columns, width).transpose(1, 0, 2).reshape(-1, width)
+
+
+class FirstLayer:
+    """The table of the first layer `(weight_t, bias)` (FEATURES x width float32)."""
+
+    def __init__(self, weight_t: np.ndarray, bias: np.ndarray) -> None:
+        weight = np.asarray(weight_t, dtype=np.float64)
+        if weight.shape[0] != context.FEATURES:
+            raise ValueError(f"first layer takes {weight.shape[0]} features")
+        table = np.zeros((_ROWS, weight.shape[1]))
+        for g in range(GROUPS):
+            owners, parents = _slot_weights(weight, g)
+            block = _byte_rows(owners).reshape(OWNERS, 256, -1)
+            block[:26, 1:] += weight[26:52, None, :]  # a nonzero byte: that node exists
+            table[_OWNER_KEYS[g, 0] : _OWNER_KEYS[g, 0] + OWNERS * 256] = block.reshape(
+                -1, weight.shape[1]
+            )
+            start = _PARENT_BASE + g * 26 * 256
+            table[start : start + 26 * 256] = _byte_rows(parents)
+        adjacency = context.ADJ.reshape(26, 8, 24).astype(np.float64)
+        near = np.einsum("osc,cw->osw", adjacency, weight[52:76])
+        table[_NEAR_BASE:_FIXED_BASE] = _byte_rows(near)
+        values = np.arange(FIXED_VALUES, dtype=np.float64)[:, None]
+        for i in range(4):
+            table[_FIXED_KEYS[i] : _FIXED_KEYS[i] + FIXED_VALUES] = values * weight[92 + i]
+        table[_BIAS_BASE:] = weight[84:92] + np.asarray(bias, dtype=np.float64)
+        # Exact: each entry is an integer multiple of the layer's power of two below 2**24.
+        self.table = torch.from_numpy(table.astype(np.float32))
+        self.far_counts = np.ascontiguousarray(weight[_FAR_COUNTS:_PARENT_SHELL], np.float32)
+
+    def preactivation(self, level: LevelContext, group: int) -> tuple[np.ndarray, np.ndarray]:
+        """The group's node indices and `level.features(group) @ weight_t + bias`, exactly."""
+        index = level.groups[group]
+        known = context._KNOWN_COLUMNS[group]
+        level_far = level.far
+        keys = np.empty((len(index), OWNERS + 26 + len(known) + 5), dtype=np.int32)
+        if level_far.owner_bytes is None:
+            keys[:, :OWNERS] = _OWNER_KEYS[group]
+        else:
+            np.add(level_far.owner_bytes[index], _OWNER_KEYS[group], out=keys[:, :OWNERS])
+        if level_far.above_bytes is None:
+            keys[:, OWNERS : OWNERS + 26] = _PARENT_KEYS
+        else:
+            parent = level_far.parent[index]
+            rows = (level_far.above_child[parent] * (26 * 256)).astype(np.int32)[:, None]
+            np.add(rows, _PARENT_KEYS, out=keys[:, OWNERS : OWNERS + 26])
+            keys[:, OWNERS : OWNERS + 26] += level_far.above_bytes[parent, :26]
+        neighbours = level.neighbours[index][:, known]
+        np.add(
+            level.occupancy_with_zero().take(neighbours),
+            _NEAR_KEYS[known],
+            out=keys[:, OWNERS + 26 : OWNERS + 26 + len(known)],
+        )
+        np.add(level.fixed_integers(index), _FIXED_KEYS, out=keys[:, -5:-1])
+        keys[:, -1] = _BIAS_BASE + group
+        out = torch.nn.functional.embedding_bag(torch.from_numpy(keys), self.table, mode="sum")
+        out = out.numpy()
+        rows, counts = level_far.sparse_counts(group, index, level.occupancy_with_zero())
+        if len(rows):
+            out[rows] += counts.astype(np.float32) @ self.far_counts
+        return index, out
+
+
+_TABLES: weakref.WeakKeyDictionary[IntegerMLP, FirstLayer] = weakref.WeakKeyDictionary()
+
+
+def first_layer(network: IntegerMLP) -> FirstLayer:
+    """The network's first-layer table (built once per network)."""
+    if network not in _TABLES:
+        _TABLES[network] = FirstLayer(*network.layers[0])
+    return _TABLES[network]
