@@ -23,6 +23,7 @@ import torch
 from ncodec.api import load_model
 from ncodec.models.realism import DATA_DIR, save_head
 from ncodec.swd import realism_swd_set
+from ncodec.train.checkpoint import load_checkpoint
 from ncodec.train.data import CropDataset, find_images, load_training_image
 from ncodec.train.realism_task import RealismTask, base_latents, build_cache, save_cache
 from ncodec.train.trainer import LoopSettings, Trainer
@@ -118,7 +119,7 @@ def train_command(args: argparse.Namespace) -> None:
 
 
 def export_command(out: Path, target: Path) -> None:
-    saved = torch.load(out / "checkpoint.pt")
+    saved = load_checkpoint(out / "checkpoint.pt")
     state = {k[len("head.") :]: v for k, v in saved["model"].items() if k.startswith("head.")}
     codec = load_model("hyperprior-mse")
     path = save_head(state, codec.weights_hash, target, {"step": saved["step"], **saved["config"]})

@@ -56,6 +56,7 @@ def save_head(
     tmp = path.with_suffix(".tmp")
     tensors = {k: v.detach().contiguous().float() for k, v in state.items()}
     save_file(tensors, str(tmp), metadata={"card": json.dumps(card, sort_keys=True)})
+    tmp.chmod(0o644)  # package data, readable by every user
     tmp.replace(path)
     return path
 
