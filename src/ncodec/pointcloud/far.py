@@ -180,16 +180,18 @@ class FarContext:
         if not len(KNOWN[group]) or self.owners is None:
             return none
         # The existing known cells: the set bits of the owner bytes under the known slots.
-        masked = self.owner_bytes[index] & KNOWN_MASK[group]
-        rows, column = np.nonzero(masked)
-        if not len(rows):
+        masked = self.owner_bytes[index]
+        masked &= KNOWN_MASK[group]
+        flat = np.flatnonzero(masked)
+        if not len(flat):
             return none
-        bits = np.unpackbits(masked[rows, column][:, None], axis=1, bitorder="little")
+        bits = np.unpackbits(masked.ravel()[flat][:, None], axis=1, bitorder="little")
         pair, slot = np.nonzero(bits)
-        rows, column = rows[pair], column[pair]
-        owner = self.owners[index[rows], column]
+        flat = flat[pair]
+        rows, column = np.divmod(flat, 27)
+        owner = self.owners.ravel().take(index[rows] * 27 + column)
         cells = self.slots.take(owner.astype(np.intp) * 8 + slot)
-        offset = KNOWN_OFFSET[group, column, slot]
+        offset = KNOWN_OFFSET[group].ravel().take(column * 8 + slot)
         pairs = COUNTS.take(offset * 256 + level_bytes.take(cells), axis=0)
         starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
         sums = np.add.reduceat(pairs, starts, axis=0).view(np.uint16)
