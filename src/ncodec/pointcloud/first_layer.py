@@ -39,16 +39,19 @@ FIXED_VALUES = 129
 _SHELL = NEAR_FEATURES
 _FAR_COUNTS = _SHELL + far.SHELL_SIZE
 _PARENT_SHELL = _FAR_COUNTS + 24
+STRIDE = 257
+"""Rows per byte column: 256 bytes and one unused row, so that the zero-byte rows (the most
+read, all zeros) of different columns do not fall into the same cache set."""
 # Table layout (rows): owner bytes by group, parent owner bytes by parent group, known
 # neighbour bytes, fixed values, biases.
-_PARENT_BASE = GROUPS * OWNERS * 256
-_NEAR_BASE = _PARENT_BASE + GROUPS * 26 * 256
-_FIXED_BASE = _NEAR_BASE + 26 * 256
+_PARENT_BASE = GROUPS * OWNERS * STRIDE
+_NEAR_BASE = _PARENT_BASE + GROUPS * 26 * STRIDE
+_FIXED_BASE = _NEAR_BASE + 26 * STRIDE
 _BIAS_BASE = _FIXED_BASE + 4 * FIXED_VALUES
 _ROWS = _BIAS_BASE + GROUPS
-_OWNER_KEYS = ((np.arange(GROUPS)[:, None] * OWNERS + np.arange(OWNERS)) * 256).astype(np.int32)
-_PARENT_KEYS = (_PARENT_BASE + np.arange(26) * 256).astype(np.int32)
-_NEAR_KEYS = (_NEAR_BASE + np.arange(26) * 256).astype(np.int32)
+_OWNER_KEYS = ((np.arange(GROUPS)[:, None] * OWNERS + np.arange(OWNERS)) * STRIDE).astype(np.int32)
+_PARENT_KEYS = (_PARENT_BASE + np.arange(26) * STRIDE).astype(np.int32)
+_NEAR_KEYS = (_NEAR_BASE + np.arange(26) * STRIDE).astype(np.int32)
 _FIXED_KEYS = (_FIXED_BASE + np.arange(4) * FIXED_VALUES).astype(np.int32)
 BYTE_BITS = np.unpackbits(
     np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little"
@@ -75,11 +78,13 @@ def _slot_weights(weight: np.ndarray, group: int) -> np.ndarray:
 
 
 def _byte_rows(slots: np.ndarray) -> np.ndarray:
-    """(columns * 256, width): row 256 j + byte sums the slot weights (columns, 8, width) of
-    the byte's bits (float64, exact)."""
+    """(columns * STRIDE, width): row STRIDE j + byte sums the slot weights (columns, 8,
+    width) of the byte's bits (float64, exact); the last row of each column is unused (0)."""
     columns, _, width = slots.shape
     rows = BYTE_BITS @ slots.transpose(1, 0, 2).reshape(8, columns * width)
-    return rows.reshape(256, columns, width).transpose(1, 0, 2).reshape(-1, width)
+    out = np.zeros((columns, STRIDE, width))
+    out[:, :256] = rows.reshape(256, columns, width).transpose(1, 0, 2)
+    return out.reshape(-1, width)
 
 
 class FirstLayer:
@@ -92,13 +97,13 @@ class FirstLayer:
         table = np.zeros((_ROWS, weight.shape[1]))
         for g in range(GROUPS):
             owners, parents = _slot_weights(weight, g)
-            block = _byte_rows(owners).reshape(OWNERS, 256, -1)
-            block[:26, 1:] += weight[26:52, None, :]  # a nonzero byte: that node exists
-            table[_OWNER_KEYS[g, 0] : _OWNER_KEYS[g, 0] + OWNERS * 256] = block.reshape(
+            block = _byte_rows(owners).reshape(OWNERS, STRIDE, -1)
+            block[:26, 1:256] += weight[26:52, None, :]  # a nonzero byte: that node exists
+            table[_OWNER_KEYS[g, 0] : _OWNER_KEYS[g, 0] + OWNERS * STRIDE] = block.reshape(
                 -1, weight.shape[1]
             )
-            start = _PARENT_BASE + g * 26 * 256
-            table[start : start + 26 * 256] = _byte_rows(parents)
+            start = _PARENT_BASE + g * 26 * STRIDE
+            table[start : start + 26 * STRIDE] = _byte_rows(parents)
         adjacency = context.ADJ.reshape(26, 8, 24).astype(np.float64)
         near = np.einsum("osc,cw->osw", adjacency, weight[52:76])
         table[_NEAR_BASE:_FIXED_BASE] = _byte_rows(near)
@@ -124,7 +129,7 @@ class FirstLayer:
             keys[:, OWNERS : OWNERS + 26] = _PARENT_KEYS
         else:
             parent = level_far.parent[index]
-            rows = (level_far.above_child[parent] * (26 * 256)).astype(np.int32)[:, None]
+            rows = (level_far.above_child[parent] * (26 * STRIDE)).astype(np.int32)[:, None]
             np.add(rows, _PARENT_KEYS, out=keys[:, OWNERS : OWNERS + 26])
             keys[:, OWNERS : OWNERS + 26] += level_far.above_bytes[parent, :26]
         neighbours = level.neighbours[index][:, known]
