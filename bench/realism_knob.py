@@ -10,7 +10,7 @@ beta curve as a line. Decode time (one thread, file bytes to pixels) of beta 0 a
 measured on every file. Resumable: records are appended per image.
 
     OMP_NUM_THREADS=1 python bench/realism_knob.py --images ../shared/data/kodak \\
-        --out docs/results/realism/knob
+        --out docs/results/realism/knob [--shard K/N]   # N processes, then --report-only
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from ncodec.niqe import niqe
 from ncodec.swd import realism_swd
 
 MODEL = "hyperprior-mse"
-QUALITIES = (8, 15, 22, 29, 36, 43, 50)
-BETAS = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0)
+QUALITIES = (10, 18, 29, 43, 55)
+BETAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 CLASSICAL = "jpeg:q=3/5/8/12/18/25,webp:q=0/2/10/20/35,avif:q=8/15/25/35/45"
 RATES = (0.15, 0.3)
 FIELDS = ("psnr", "ms_ssim_db", "swd", "niqe")
@@ -177,24 +177,29 @@ def main() -> None:
     parser.add_argument("--images", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--shard", default="0/1", help="K/N: this process codes images K, K+N, ...")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "records.jsonl"
+    shard, shards = (int(v) for v in args.shard.split("/"))
+    path = args.out / ("records.jsonl" if shards == 1 else f"records.{shard}.jsonl")
     done = set()
     if path.exists():
         done = {json.loads(line)["image"] for line in path.read_text().splitlines()}
     if not args.report_only:
         classical = resolve_codec_list(CLASSICAL)
-        for file in find_images([args.images])[: args.limit]:
+        for file in find_images([args.images])[: args.limit][shard::shards]:
             if file.stem in done:
                 continue
             records = image_records(file.stem, load_rgb(file), classical)
             with path.open("a") as f:
                 f.writelines(json.dumps(r) + "\n" for r in records)
             print(file.stem, flush=True)
-    records = [json.loads(line) for line in path.read_text().splitlines()]
+    if shards > 1:
+        return
+    parts = sorted(args.out.glob("records*.jsonl"))
+    records = [json.loads(line) for part in parts for line in part.read_text().splitlines()]
     summary = summarize(records)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
     (args.out / "summary.md").write_text(markdown(summary))

@@ -196,3 +196,11 @@ def test_eval_spec_decodes_at_beta(random_head, image):
     assert np.array_equal(codec.decode(data), api.decompress_image(data, realism=0.5))
     with pytest.raises(InputError):
         resolve_codec(f"ncodec:{MODEL}:realism=3")
+
+
+def test_decode_macs_count_the_head_when_the_file_asks_for_it(codec, random_head, image):
+    plain = read_ncz(api.compress_image(image, MODEL, 30))[0]
+    realistic = read_ncz(api.compress_image(image, MODEL, 30, options={"realism": 0.3}))[0]
+    assert "realism_head" not in codec.decode_macs(plain)
+    macs = codec.decode_macs(realistic)
+    assert macs["realism_head"] == random_head.decode_macs_per_pixel() > 10_000

@@ -305,12 +305,16 @@ class FrozenHyperprior(FrozenImageCodec):
         return (min_stream_bytes(z_bits), min_stream_bytes(y_bits))
 
     def decode_macs(self, header: NczHeader) -> dict[str, float]:
-        """Synthesis and (integer) hyper-synthesis MACs per pixel, measured on a 256x256 image."""
+        """Synthesis and (integer) hyper-synthesis MACs per pixel, measured on a 256x256 image,
+        and the realism head's when the header asks for it."""
         y_shape, z_shape = self.latent_shapes((256, 256))
         pixels = 256 * 256
         synthesis = count_macs(self.module.g_s, torch.zeros(y_shape))
         hyper = count_macs(self.module.h_s, torch.zeros(z_shape))
-        return {"synthesis": synthesis / pixels, "hyper_synthesis": hyper / pixels}
+        macs = {"synthesis": synthesis / pixels, "hyper_synthesis": hyper / pixels}
+        if realism.file_beta(header.extra) > 0:
+            macs["realism_head"] = realism.head_of(self).module.decode_macs_per_pixel()
+        return macs
 
 
 @register_architecture
