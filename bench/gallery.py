@@ -32,7 +32,10 @@ CROPS = {
     "kodim08": "192x176+540+240",  # facades: lettering, windows, roof tiles
     "kodim23": "192x176+400+110",  # parrot head: feathers, smooth background
 }
-CODECS = "ncodec:hyperprior-mse,ncodec:hyperprior-msssim,jpeg,avif,webp"
+CODECS = (
+    "ncodec:hyperprior-mse,ncodec:hyperprior-mse:realism=0.5,ncodec:hyperprior-mse:realism=1,"
+    "ncodec:hyperprior-msssim,jpeg,avif,webp"
+)
 RATES = (0.15, 0.3)
 
 
@@ -103,11 +106,9 @@ def page(result: dict, gallery_dir: str) -> str:
         "patch statistics nearer to the original's; "
         "[docs/results/realism](results/realism/README.md)).",
         "",
-        "**Missing: the β = 0.5 and β = 1 columns** of issue 19. They need the realism "
-        "decoder (a β-conditioned decoder trained with adversarial and feature losses against "
-        "a patch discriminator), which does not exist yet: GAN training needs a GPU, and none "
-        "was lent to this session. The MS-SSIM model stands in this gallery as the other "
-        "trained objective.",
+        "The `realism=0.5` and `realism=1` columns decode the very file of the "
+        "`hyperprior-mse` column with its realism head at β = 0.5 and 1 "
+        "([docs/results/realism/knob](results/realism/knob/README.md)).",
         "",
     ]
     for entry in result["images"]:
