@@ -204,3 +204,16 @@ def test_decode_macs_count_the_head_when_the_file_asks_for_it(codec, random_head
     assert "realism_head" not in codec.decode_macs(plain)
     macs = codec.decode_macs(realistic)
     assert macs["realism_head"] == random_head.decode_macs_per_pixel() > 10_000
+
+
+def test_edge_sizes_and_bits_back_files(random_head):
+    for shape in ((1, 1, 3), (17, 33, 3)):
+        tiny = np.full(shape, 120, np.uint8)
+        data = api.compress_image(tiny, MODEL, 30)
+        assert api.decompress_image(data, realism=1).shape == shape
+    bits_back = api.compress_image(
+        np.full((40, 40, 3), 90, np.uint8), MODEL, 30, options={"bits_back": True}
+    )
+    with pytest.raises(InputError, match="bits-back"):
+        api.decompress_image(bits_back, realism=0.5)
+    assert api.decompress_image(bits_back, realism=0).shape == (40, 40, 3)

@@ -101,6 +101,8 @@ class FrozenHyperprior(FrozenImageCodec):
         if realism.EXTRA_KEY not in options:
             return header
         beta = realism.check_beta(options[realism.EXTRA_KEY])
+        if beta and bits_back.EXTRA_KEY in header.extra:
+            raise InputError("bits-back files decode without the realism head")
         return dataclasses.replace(header, extra=self._realism_extra(header.extra, beta))
 
     def _realism_extra(self, extra: Mapping[str, Any], beta: float) -> dict[str, Any]:
