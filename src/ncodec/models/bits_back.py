@@ -37,8 +37,9 @@ from ncodec.entropy.integer_network import (
     apply_gain_fixed,
     fixed_point,
 )
-from ncodec.errors import FormatError, InputError, ModelNotFoundError
+from ncodec.errors import FormatError, InputError
 from ncodec.models.bits_back_tables import Companion, y_symbols, y_tables
+from ncodec.models.companions import load_companion
 from ncodec.models.tiling import map_tiled
 from ncodec.models.transforms import ANALYSIS_TILING, hyper_analysis
 
@@ -122,16 +123,14 @@ class BitsBackHyperprior:
     @classmethod
     def of(cls, codec: Any) -> BitsBackHyperprior:
         """The bits-back coder of an installed codec (its companion found by weights hash)."""
-        cached = getattr(codec, "_bits_back", None)
-        if cached is None:
-            path = DATA_DIR / f"{codec.weights_hash}.npz"
-            if not codec.weights_hash or not path.is_file():
-                raise ModelNotFoundError(
-                    f"model weights {codec.weights_hash or '(unsaved)'} have no bits-back data"
-                )
-            cached = cls(codec, Companion.load(path))
-            codec._bits_back = cached
-        return cached
+        return load_companion(
+            codec,
+            DATA_DIR,
+            ".npz",
+            "bits-back data",
+            "_bits_back",
+            lambda path: cls(codec, Companion.load(path)),
+        )
 
     def extra(self, chain: Sequence[Sequence[Any]] = ()) -> dict[str, Any]:
         """The header's extra for a file coded by this coder (chain: the later images)."""

@@ -19,7 +19,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from ncodec.errors import FormatError, InputError, ModelNotFoundError
+from ncodec.errors import FormatError, InputError
+from ncodec.models.companions import companion_path, load_companion
 from ncodec.models.fixed_realism import FixedRealismHead
 from ncodec.models.realism_head import RealismHead
 
@@ -91,21 +92,14 @@ class StoredHead:
 
 def has_head(codec: Any) -> bool:
     """Whether a realism head is installed for the codec's weights."""
-    return bool(codec.weights_hash) and (DATA_DIR / f"{codec.weights_hash}.safetensors").is_file()
+    return companion_path(codec, DATA_DIR, ".safetensors") is not None
 
 
 def head_of(codec: Any) -> StoredHead:
     """The realism head of an installed codec (found by its weights hash), cached on it."""
-    cached = getattr(codec, "_realism_head", None)
-    if cached is None:
-        path = DATA_DIR / f"{codec.weights_hash}.safetensors"
-        if not codec.weights_hash or not path.is_file():
-            raise ModelNotFoundError(
-                f"model weights {codec.weights_hash or '(unsaved)'} have no realism head"
-            )
-        cached = StoredHead(path)
-        codec._realism_head = cached
-    return cached
+    return load_companion(
+        codec, DATA_DIR, ".safetensors", "realism head", "_realism_head", StoredHead
+    )
 
 
 def file_beta(extra: dict[str, Any], head: StoredHead | None = None) -> float:
