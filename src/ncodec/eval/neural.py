@@ -82,7 +82,10 @@ def ncodec_codec(spec: CodecSpec, threads: int) -> Codec:
 
     def decode(data: bytes) -> np.ndarray:
         """Decode `.ncz` bytes to HxWx3 uint8 RGB."""
-        pixels = api.decode(data, api.DEFAULT_MAX_PIXELS, decode_options).rgb
+        if decode_options:
+            pixels = api.decompress_image(data, realism=decode_options["realism"])
+        else:
+            pixels = api.decompress_image(data)
         return np.ascontiguousarray(pixels, dtype=np.uint8)
 
     # Spec strings key the stored records: refinement models keep the historical `refine=`.
