@@ -102,7 +102,9 @@ def test_bad_beta_is_an_input_error(random_head, image, beta):
 def test_header_naming_another_head_or_malformed_is_a_format_error(random_head, image):
     data = api.compress_image(image, MODEL, 30, options={"realism": 0.4})
     header, streams = read_ncz(data)
-    for value in ({"beta": 0.4, "head": "0" * 16}, {"beta": 7}, [1]):
+    bad = [{"beta": 0.4, "head": "0" * 16}, {"beta": 7}, [1], {"beta": "0.4", "head": "x"}]
+    bad += [{"beta": True, "head": "x"}, {"beta": 0.4, "head": 3}, {"beta": 0.005, "head": "x"}]
+    for value in bad:
         forged = write_ncz(
             header.__class__(**{**header.__dict__, "extra": {"realism": value}}), streams
         )

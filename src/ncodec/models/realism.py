@@ -108,7 +108,13 @@ def file_beta(extra: dict[str, Any], head: StoredHead | None = None) -> float:
     value = extra.get(EXTRA_KEY)
     if value is None:
         return 0.0
-    if not isinstance(value, dict) or set(value) != {"beta", "head"}:
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"beta", "head"}
+        or isinstance(value["beta"], bool)
+        or not isinstance(value["beta"], int | float)
+        or not isinstance(value["head"], str)
+    ):
         raise FormatError("malformed realism field in the header")
     try:
         beta = check_beta(value["beta"])
