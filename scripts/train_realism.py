@@ -100,9 +100,9 @@ def make_validator(base: torch.nn.Module):
 
 
 def train_command(args: argparse.Namespace) -> None:
-    cache = torch.load(args.out / "cache.pt")
+    cache = torch.load(args.out / "cache.pt")  # tensors only
     weights = dict(WEIGHTS, adv=args.adv, fm=args.fm)
-    task = RealismTask(cache, args.crop, args.batch, seed=5, weights=weights)
+    task = RealismTask(cache, args.crop, args.batch, seed=5, weights=weights, smooth=args.smooth)
     settings = LoopSettings(
         steps=args.steps,
         out=args.out,
@@ -113,9 +113,22 @@ def train_command(args: argparse.Namespace) -> None:
         val_every=args.val_every,
         max_minutes=args.max_minutes,
     )
-    config = {"task": "realism-head", "weights": weights, "crop": args.crop, "batch": args.batch}
+    config = {
+        "task": "realism-head",
+        "weights": weights,
+        "crop": args.crop,
+        "batch": args.batch,
+        "smooth": args.smooth,
+        "init_from": str(args.init_from) if args.init_from else None,
+    }
     trainer = Trainer(task, settings, config, validate=make_validator(base_module()))
-    trainer.run(trainer.start(args.resume))
+
+    def init(state) -> None:
+        """Warm start from another run's head and discriminator (new layers keep their init)."""
+        saved = load_checkpoint(args.init_from / "checkpoint.pt")
+        state.model.load_state_dict(saved["model"], strict=False)
+
+    trainer.run(trainer.start(args.resume, init if args.init_from else None))
 
 
 def export_command(out: Path, target: Path) -> None:
@@ -140,6 +153,8 @@ def main() -> None:
     parser.add_argument("--val-every", type=int, default=250)
     parser.add_argument("--max-minutes", type=float, default=None)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--smooth", action="store_true", help="full-resolution output conv")
+    parser.add_argument("--init-from", type=Path, default=None, help="warm start from RUN")
     parser.add_argument("--target", type=Path, default=DATA_DIR)
     args = parser.parse_args()
     if args.command == "cache":

@@ -30,20 +30,31 @@ def codec():
     return api.load_model(MODEL)
 
 
-@pytest.fixture
-def random_head(codec, tmp_path, monkeypatch):
+def _install_random_head(codec, folder, monkeypatch, smooth: bool) -> RealismHead:
     """A head with random weights installed for the shipped model (in a temporary folder)."""
     torch.manual_seed(3)
-    head = RealismHead(192)
+    head = RealismHead(192, smooth=smooth)
     with torch.no_grad():
         for p in head.parameters():
             p.add_(torch.randn_like(p) * 0.05)
         for p in head.out.parameters():
             p.mul_(1 / 16)  # residuals of a few grey levels, as trained heads give
-    realism.save_head(head.state_dict(), codec.weights_hash, tmp_path, {"test": True})
-    monkeypatch.setattr(realism, "DATA_DIR", tmp_path)
+    realism.save_head(head.state_dict(), codec.weights_hash, folder, {"test": True})
+    monkeypatch.setattr(realism, "DATA_DIR", folder)
     monkeypatch.delattr(codec, "_realism_head", raising=False)
-    yield head
+    return head
+
+
+@pytest.fixture
+def random_head(codec, tmp_path, monkeypatch):
+    yield _install_random_head(codec, tmp_path, monkeypatch, smooth=False)
+    codec.__dict__.pop("_realism_head", None)
+
+
+@pytest.fixture(params=[False, True], ids=["phases", "smooth"])
+def any_head(codec, tmp_path, monkeypatch, request):
+    """Random heads with and without the full-resolution output conv."""
+    yield _install_random_head(codec, tmp_path, monkeypatch, smooth=request.param)
     codec.__dict__.pop("_realism_head", None)
 
 
@@ -67,7 +78,7 @@ def test_beta_zero_is_the_plain_decoder(random_head, image):
     assert np.abs(realistic.astype(int) - base).mean() > 0.5
 
 
-def test_integer_head_follows_the_float_head(codec, random_head, image):
+def test_integer_head_follows_the_float_head(codec, any_head, image):
     data = api.compress_image(image, MODEL, 30)
     header, streams = read_ncz(data)
     _, y_hat = codec.realism_inputs(streams, header)
@@ -77,13 +88,13 @@ def test_integer_head_follows_the_float_head(codec, random_head, image):
     extend = ((0, padded[0] - base.shape[0]), (0, padded[1] - base.shape[1]), (0, 0))
     pixels = torch.from_numpy(np.pad(base, extend, "edge")).permute(2, 0, 1)[None].float() / 255
     with torch.no_grad():
-        ref = random_head(pixels, y_hat.float(), torch.tensor([0.8])).clamp(0, 1) * 255
+        ref = any_head(pixels, y_hat.float(), torch.tensor([0.8])).clamp(0, 1) * 255
     ref = ref[0, :, : base.shape[0], : base.shape[1]].permute(1, 2, 0).numpy()
     error = np.abs(fixed.astype(float) - ref)
     assert error.max() <= 1.0 and error.mean() < 0.3
 
 
-def test_bands_give_the_whole_image_integers(random_head, image, monkeypatch):
+def test_bands_give_the_whole_image_integers(any_head, image, monkeypatch):
     data = api.compress_image(image, MODEL, 30)
     whole = api.decompress_image(data, realism=1)
     monkeypatch.setattr(fixed_realism, "BAND_ROWS", 5)

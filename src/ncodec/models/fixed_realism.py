@@ -48,6 +48,13 @@ class FixedRealismHead:
     def __init__(self, head: RealismHead) -> None:
         self.head = head
         self.project = _fixed_layer(head.project, 0.0, relu=False)
+        self.smooth = None
+        if head.smooth is not None:  # linear on the scaled residual: no bias, scale 1
+            conv = nn.Conv2d(3, 3, 3, padding=1)
+            with torch.no_grad():
+                conv.weight.copy_(head.smooth.weight)
+                conv.bias.zero_()
+            self.smooth = _fixed_layer(conv, 0.0, relu=False)
         self._layers: dict[int, list[IntegerLayer]] = {}
 
     def layers(self, beta: float) -> list[IntegerLayer]:
@@ -73,17 +80,17 @@ class FixedRealismHead:
         latents = self.project(torch.round(y_hat.double() * _ONE))
         latents = latents.repeat_interleave(LATENT_STRIDE, 2).repeat_interleave(LATENT_STRIDE, 3)
         x = torch.cat([image_input, latents], dim=1)
-        residual = self._bands(x, self.layers(beta))
-        residual = torch.nn.functional.pixel_shuffle(residual, 2)[0]
+        residual = self._bands(x, self.layers(beta), self.smooth)[0]
         residual = residual[:, :height, :width] * (1.0 / (OUTPUT_SCALE * _ONE))
         base = torch.from_numpy(pixels).double().permute(2, 0, 1) / 255.0
         out = torch.clamp(base + beta * residual, 0.0, 1.0)
         return torch.round(out * 255.0).to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
 
     @staticmethod
-    def _bands(x: Tensor, layers: list[IntegerLayer]) -> Tensor:
-        """The layers over x (1, C, H, W) in row bands, identical to one whole-image pass."""
-        halo, rows = len(layers), x.shape[2]
+    def _bands(x: Tensor, layers: list[IntegerLayer], smooth: IntegerLayer | None) -> Tensor:
+        """The layers over x (1, C, H, W), depth-to-space, then `smooth` at full resolution,
+        in row bands: identical to one whole-image pass."""
+        halo, rows = len(layers) + (smooth is not None), x.shape[2]
         pieces = []
         for top in range(0, rows, BAND_ROWS):
             bottom = min(top + BAND_ROWS, rows)
@@ -91,5 +98,8 @@ class FixedRealismHead:
             h = x[:, :, start:stop]
             for layer in layers:
                 h = layer(h)
-            pieces.append(h[:, :, top - start : top - start + bottom - top])
+            h = torch.nn.functional.pixel_shuffle(h, 2)
+            if smooth is not None:
+                h = smooth(h)
+            pieces.append(h[:, :, 2 * (top - start) : 2 * (bottom - start)])
         return torch.cat(pieces, dim=2)

@@ -75,7 +75,9 @@ class StoredHead:
             digest.update(name.encode())
             digest.update(np.ascontiguousarray(tensors[name].numpy()).tobytes())
         self.digest = digest.hexdigest()[:16]
-        self.module = RealismHead(int(tensors["project.weight"].shape[1]))
+        self.module = RealismHead(
+            int(tensors["project.weight"].shape[1]), smooth="smooth.weight" in tensors
+        )
         try:
             self.module.load_state_dict(tensors)
         except RuntimeError:

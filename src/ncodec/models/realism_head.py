@@ -55,9 +55,17 @@ class BetaConv(nn.Conv2d):
 class RealismHead(nn.Module):
     """r(x0, y_hat, beta): the residual that the decoder adds, times beta."""
 
-    def __init__(self, latent_channels: int) -> None:
+    def __init__(self, latent_channels: int, smooth: bool = False) -> None:
         super().__init__()
         self.latent_channels = latent_channels
+        self.smooth: nn.Conv2d | None = None
+        """Optional full-resolution 3x3 conv (RGB to RGB, no bias) on the residual after the
+        depth-to-space step, so the 2x2 phases can agree (starts as the identity)."""
+        if smooth:
+            self.smooth = nn.Conv2d(3, 3, 3, padding=1, bias=False)
+            with torch.no_grad():
+                self.smooth.weight.zero_()
+                self.smooth.weight[:, :, 1, 1] = torch.eye(3)
         self.project = nn.Conv2d(latent_channels, LATENT_FEATURES, 1)
         widths = [12 + LATENT_FEATURES] + [WIDTH] * (HIDDEN_LAYERS + 1)
         self.body = nn.ModuleList(BetaConv(a, b) for a, b in itertools.pairwise(widths))
@@ -73,7 +81,8 @@ class RealismHead(nn.Module):
         x = torch.cat([pixels_to_input(pixels), latents], dim=1)
         for conv in self.body:
             x = F.relu(conv.forward_beta(x, beta))
-        return F.pixel_shuffle(self.out.forward_beta(x, beta), 2)
+        residual = F.pixel_shuffle(self.out.forward_beta(x, beta), 2)
+        return residual if self.smooth is None else self.smooth(residual)
 
     def forward(self, pixels: Tensor, y_hat: Tensor, beta: Tensor) -> Tensor:
         """The realism output p + beta * r for the base decoder's pixels p ((B, 3, H, W), rounded
@@ -85,4 +94,5 @@ class RealismHead(nn.Module):
         macs = self.project.in_channels * self.project.out_channels / LATENT_STRIDE**2
         for conv in [*self.body, self.out]:
             macs += conv.in_channels * conv.out_channels * 9
-        return macs / 4.0
+        smooth = 0.0 if self.smooth is None else 3 * 3 * 9  # full resolution
+        return macs / 4.0 + smooth

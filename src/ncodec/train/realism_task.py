@@ -97,6 +97,7 @@ class RealismTask:
         seed: int,
         weights: dict[str, float],
         d_lr_scale: float = 1.0,
+        smooth: bool = False,
     ) -> None:
         if crop % LATENT_DOWNSAMPLING:
             raise ValueError("crops must be multiples of 16 pixels")
@@ -104,12 +105,13 @@ class RealismTask:
         self.crop, self.batch_size, self.seed = crop, batch_size, seed
         self.weights = weights
         self.d_lr_scale = d_lr_scale
+        self.smooth = smooth
         self.latent_channels = int(cache["y_hat"].shape[1])
 
     def build_model(self) -> nn.Module:
         return nn.ModuleDict(
             {
-                "head": RealismHead(self.latent_channels),
+                "head": RealismHead(self.latent_channels, self.smooth),
                 "disc": PatchDiscriminator(self.latent_channels),
             }
         )
