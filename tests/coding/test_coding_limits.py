@@ -19,6 +19,7 @@ from ncodec.coding.limits import (
     min_stream_bytes,
     needed_bits,
 )
+from ncodec.coding.tables import CdfTables
 from ncodec.errors import FormatError, InputError
 
 
@@ -142,8 +143,9 @@ def test_every_stream_the_encoder_writes_decodes_strictly(case) -> None:
     try:
         data = encode(symbols, indexes, tables)
     except InputError:
-        # Only for runs of first symbols worth more than the overrun allowance.
-        assert TableChunk(symbols, indexes, tables).overrun_bits() > MAX_OVERRUN_BITS
+        # Only for runs of first symbols worth more than the overrun allowance (refused by the
+        # overrun rule, or by the capacity rule when only an escape payload lies under them).
+        assert TableChunk(symbols, indexes, tables).trailing_run_bits() > MAX_OVERRUN_BITS
         return
     stack = AnsStack.from_bytes(data, strict=True)
     assert np.array_equal(stack.pop(indexes, tables), symbols)
@@ -168,3 +170,20 @@ def test_streams_announcing_more_symbols_almost_always_fail() -> None:
         except FormatError:
             rejected += 1
     assert rejected >= 196
+
+
+def test_first_symbols_over_an_escape_payload_are_refused_by_capacity() -> None:
+    """A case hypothesis found: a long trailing run of first symbols with only an escape's
+    payload under it in the coder costs almost nothing, so the stream is too short for a strict
+    decoder; the encoder refuses it by the capacity rule (the overrun rule does not see it), and
+    the run's information explains the refusal."""
+    cdf = np.array([[0, 323, 324, 734, 1166, 1167, 1615, 1616, 1653, 2900, 2941, 3490, 3901, 4096]])
+    tables = CdfTables(cdf, np.array([13]), np.array([-47]), 12)
+    head = [2, 3, 7, 8, 3, 10, 11, 5, 5, 2, 8, 8, 8, 10, 8, 7, 10, 2, 3, 11, 5, 11, 8, 11, 3]
+    head += [10, 8, 10, 12, 8, 0, 8, 0, 5]
+    symbols = np.array(head + [0] * 193, dtype=np.int64) - 47
+    indexes = np.zeros(symbols.size, dtype=np.int32)
+    chunk = TableChunk(symbols, indexes, tables)
+    assert chunk.overrun_bits() == 0.0 and chunk.trailing_run_bits() > MAX_OVERRUN_BITS
+    with pytest.raises(InputError, match="need at least"):
+        encode(symbols, indexes, tables)

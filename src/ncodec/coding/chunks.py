@@ -56,6 +56,12 @@ class TableChunk:
         alone: its trailing run of first symbols (unless an escape with payload ends it)."""
         if self._escapes is not None and np.any(self._escapes[0] != -1):
             return 0.0
+        return self.trailing_run_bits()
+
+    def trailing_run_bits(self) -> float:
+        """Information in the trailing run of first symbols, whatever follows it: when an
+        escape payload is all the coder holds under that run, the run is nearly free to encode
+        and the capacity rule refuses the stream instead of the overrun rule."""
         run = trailing_first_symbols(self._coded, self._groups)
         return overrun_bits(self._tables, self._groups, run)
 
