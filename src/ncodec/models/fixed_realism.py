@@ -5,8 +5,8 @@ Every activation is an integer with ACTIVATION_BITS fractional bits and every we
 convs), so thread counts and BLAS builds cannot move a pixel. A layer's beta-dependent bias
 b + beta * c is formed in float64 from the stored float32 values (two correctly rounded
 operations) before it is made an integer. Large images run in bands of rows with a halo of one row
-per layer, cut from the whole input (so the image's own borders keep their zero padding): the
-kept rows are the very integers of the whole-image computation.
+per layer (the image's own borders keep their zero padding), inputs built per band: the kept
+rows are the very integers of the whole-image computation, and memory stays per band.
 """
 
 from __future__ import annotations
@@ -69,37 +69,44 @@ class FixedRealismHead:
     @torch.no_grad()
     def __call__(self, pixels: np.ndarray, y_hat: Tensor, beta: float) -> np.ndarray:
         """HxWx3 uint8 realism pixels from the base decoder's HxWx3 uint8 pixels and its latents
-        y_hat (1, M, H'/16, W'/16) covering the padded image (float64, exact values)."""
+        y_hat (1, M, H'/16, W'/16) covering the padded image (float64, exact values). Inputs
+        and activations exist one band at a time: memory is bounded by the band, not the image."""
         height, width = pixels.shape[:2]
         grid_h, grid_w = y_hat.shape[-2] * 16, y_hat.shape[-1] * 16
         padded = np.pad(pixels, ((0, grid_h - height), (0, grid_w - width), (0, 0)), "edge")
-        image = torch.from_numpy(padded).double().permute(2, 0, 1)[None]
-        # (p / 255 - 0.5) * 4 on the activation grid, then 2x2 pixels per position.
-        centred = torch.round((image / 255.0 - 0.5) * (4.0 * _ONE))
-        image_input = torch.nn.functional.pixel_unshuffle(centred, 2)
-        latents = self.project(torch.round(y_hat.double() * _ONE))
-        latents = latents.repeat_interleave(LATENT_STRIDE, 2).repeat_interleave(LATENT_STRIDE, 3)
-        x = torch.cat([image_input, latents], dim=1)
-        residual = self._bands(x, self.layers(beta), self.smooth)[0]
-        residual = residual[:, :height, :width] * (1.0 / (OUTPUT_SCALE * _ONE))
-        base = torch.from_numpy(pixels).double().permute(2, 0, 1) / 255.0
-        out = torch.clamp(base + beta * residual, 0.0, 1.0)
-        return torch.round(out * 255.0).to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
-
-    @staticmethod
-    def _bands(x: Tensor, layers: list[IntegerLayer], smooth: IntegerLayer | None) -> Tensor:
-        """The layers over x (1, C, H, W), depth-to-space, then `smooth` at full resolution,
-        in row bands: identical to one whole-image pass."""
-        halo, rows = len(layers) + (smooth is not None), x.shape[2]
-        pieces = []
+        latents = torch.round(y_hat.double() * _ONE)
+        layers, smooth = self.layers(beta), self.smooth
+        halo, rows = len(layers) + (smooth is not None), grid_h // 2
+        out = np.empty_like(pixels)
         for top in range(0, rows, BAND_ROWS):
             bottom = min(top + BAND_ROWS, rows)
             start, stop = max(top - halo, 0), min(bottom + halo, rows)
-            h = x[:, :, start:stop]
+            h = self._inputs(padded, latents, start, stop)
             for layer in layers:
                 h = layer(h)
             h = torch.nn.functional.pixel_shuffle(h, 2)
             if smooth is not None:
                 h = smooth(h)
-            pieces.append(h[:, :, 2 * (top - start) : 2 * (bottom - start)])
-        return torch.cat(pieces, dim=2)
+            first, last = 2 * top, min(2 * bottom, height)
+            if first >= last:
+                break
+            residual = h[0, :, 2 * (top - start) : 2 * (top - start) + last - first, :width]
+            residual = residual * (1.0 / (OUTPUT_SCALE * _ONE))
+            base = torch.from_numpy(pixels[first:last]).double().permute(2, 0, 1) / 255.0
+            band = torch.clamp(base + beta * residual, 0.0, 1.0)
+            out[first:last] = torch.round(band * 255.0).to(torch.uint8).permute(1, 2, 0).numpy()
+        return out
+
+    def _inputs(self, padded: np.ndarray, latents: Tensor, start: int, stop: int) -> Tensor:
+        """The head's integer input (1, 12 + F, stop - start, W/2) for half-resolution rows
+        [start, stop): the centred pixels (2x2 per position) and the projected latents."""
+        image = torch.from_numpy(padded[2 * start : 2 * stop]).double().permute(2, 0, 1)[None]
+        # (p / 255 - 0.5) * 4 on the activation grid, then 2x2 pixels per position.
+        centred = torch.round((image / 255.0 - 0.5) * (4.0 * _ONE))
+        first, last = start // LATENT_STRIDE, -(-stop // LATENT_STRIDE)
+        projected = self.project(latents[:, :, first:last])  # 1x1: row by row, exact
+        projected = projected.repeat_interleave(LATENT_STRIDE, 2)
+        offset = start - first * LATENT_STRIDE
+        projected = projected[:, :, offset : offset + stop - start]
+        projected = projected.repeat_interleave(LATENT_STRIDE, 3)
+        return torch.cat([torch.nn.functional.pixel_unshuffle(centred, 2), projected], dim=1)
