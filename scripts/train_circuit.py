@@ -20,27 +20,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ncodec.circuits.augment import augmented, parse_augment, shifted_copies
 from ncodec.circuits.digits import load_digits
 from ncodec.circuits.em import EmSettings, bits_per_dimension, em_step, value_bins, value_prior
 from ncodec.circuits.hclt import Hclt
 from ncodec.circuits.structure import chow_liu_tree
 
 
-def shifted_copies(flat: torch.Tensor, height: int, width: int, radius: int) -> torch.Tensor:
-    """The images and their copies shifted by -radius..radius pixels in y and x (zero fill)."""
-    images = flat.reshape(-1, height, width)
-    copies = []
-    for dy in range(-radius, radius + 1):
-        for dx in range(-radius, radius + 1):
-            moved = torch.zeros_like(images)
-            ys, yd = (
-                slice(max(-dy, 0), height - max(dy, 0)),
-                slice(max(dy, 0), height - max(-dy, 0)),
-            )
-            xs, xd = slice(max(-dx, 0), width - max(dx, 0)), slice(max(dx, 0), width - max(-dx, 0))
-            moved[:, yd, xd] = images[:, ys, xs]
-            copies.append(moved.reshape(len(images), -1))
-    return torch.cat(copies)
+def load_into(model: Hclt, path: Path) -> dict:
+    """Set `model`'s tree and distributions from a checkpoint; returns the checkpoint."""
+    state = torch.load(path)
+    model.parent.copy_(state["parent"])
+    for name in ("root", "edges", "leaves"):
+        getattr(model, name).copy_(state[name])
+    return state
 
 
 def main() -> None:
@@ -80,38 +73,71 @@ def main() -> None:
         default=0,
         help="also train on copies shifted by up to this many pixels in x and y (zero fill)",
     )
+    parser.add_argument(
+        "--augment",
+        default=None,
+        help="random warped copies, e.g. 'copies=8,rotate=12,scale=0.1,shear=0.1,shift=1,"
+        "elastic=0,sigma=4,interp=bilinear' (ncodec.circuits.augment; after --shift)",
+    )
+    parser.add_argument(
+        "--augment-fresh",
+        action="store_true",
+        help="draw new warped copies every epoch (seeded by --seed and the epoch)",
+    )
+    parser.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="start from this checkpoint's tree and distributions (a new run: epoch 0)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--run", required=True, type=Path)
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
+    spec, args.augment = args.augment, parse_augment(args.augment) if args.augment else None
     torch.set_num_threads(1)
     images = load_digits(args.data)
     height, width = images.shape[1:]
-    flat = torch.from_numpy(images.reshape(len(images), -1).astype(np.int64))
-    train, val = (flat[: -args.val], flat[-args.val :]) if args.val else (flat, None)
+    digits = torch.from_numpy(images)  # uint8: 25x copies of 4,500 digits stay small
+    train, val = (digits[: -args.val], digits[-args.val :]) if args.val else (digits, None)
     train = train[: args.limit]  # the held-out images stay the same whatever the limit
     if args.shift:
-        train = shifted_copies(train, height, width, args.shift)
+        train = shifted_copies(train, args.shift)
+    base = train
+
+    def epoch_data(epoch: int) -> torch.Tensor:
+        """The training images of an epoch (B x D): fixed, or new warps with --augment-fresh."""
+        data = base
+        if args.augment is not None:
+            data = augmented(base, args.augment, args.seed + (epoch if args.augment_fresh else 0))
+        return data.reshape(len(data), -1)
+
+    train = epoch_data(0)
+    val = None if val is None else val.reshape(len(val), -1)
     args.run.mkdir(parents=True, exist_ok=True)
     ckpt = args.run / "checkpoint.pt"
     model = Hclt(height * width, args.hidden, height, width)
     generator = torch.Generator().manual_seed(args.seed)
     if args.resume and ckpt.exists():
-        state = torch.load(ckpt)
-        model.parent.copy_(state["parent"])
-        for name in ("root", "edges", "leaves"):
-            getattr(model, name).copy_(state[name])
+        state = load_into(model, ckpt)
         generator.set_state(state["rng"])
         epoch, history, seconds = state["epoch"], state["history"], state["seconds"]
         print(f"resumed at epoch {epoch}")
+    elif args.init_from is not None:
+        state = load_into(model, args.init_from)
+        epoch, history, seconds = 0, [], 0.0
+        print(f"initialised from {args.init_from} (its epoch {state['epoch']})")
     else:
         start = time.perf_counter()
-        model.set_tree(chow_liu_tree(train.numpy().astype(np.uint8)))
+        model.set_tree(chow_liu_tree(train.numpy()))
         model.randomize(generator)
         epoch, history, seconds = 0, [], time.perf_counter() - start
+    plain = {"augment": spec, "init_from": str(args.init_from) if args.init_from else None}
     bins = value_bins(train, args.tie_bins) if args.tie_strength > 0 else None
     while epoch < args.epochs:
         start = time.perf_counter()
+        if args.augment is not None and args.augment_fresh and epoch > 0:
+            train = epoch_data(epoch)
         fraction = epoch / max(args.epochs - 1, 1)
         step = args.step_end + 0.5 * (args.step_start - args.step_end) * (
             1 + math.cos(math.pi * fraction)
@@ -131,6 +157,7 @@ def main() -> None:
             "epoch": epoch,
             "step": step,
             "train_bpd": -float(np.mean(lls)) / (len(model.parent) * math.log(2)),
+            "images": len(train),
             "seconds": seconds,
         }
         if val is not None:
@@ -146,7 +173,7 @@ def main() -> None:
             "epoch": epoch,
             "history": history,
             "seconds": seconds,
-            "args": vars(args) | {"run": str(args.run)},
+            "args": vars(args) | {"run": str(args.run)} | plain,
         }
         tmp = ckpt.with_suffix(".tmp")
         torch.save(state, tmp)
