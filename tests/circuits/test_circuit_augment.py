@@ -32,7 +32,8 @@ def few(digits) -> torch.Tensor:
 def test_parse_augment_reads_fields_and_refuses_bad_specs():
     spec = parse_augment("copies=3, rotate=12,scale=0.1,interp=nearest")
     assert spec == Augment(copies=3, rotate=12.0, scale=0.1, interp="nearest")
-    for bad in ("copies=3,spin=4", "rotate", "copies=x", "interp=lanczos", "copies=-1"):
+    assert parse_augment("match=1").match == 1
+    for bad in ("copies=3,spin=4", "rotate", "copies=x", "interp=lanczos", "copies=-1", "match=2"):
         with pytest.raises(NcodecError):
             parse_augment(bad)
 
@@ -80,6 +81,22 @@ def test_nearest_keeps_the_source_values_and_bilinear_makes_new_ones(few):
         assert set(near.unique().tolist()) <= allowed
         new_values += len(set(lin.unique().tolist()) - allowed)
     assert new_values > 0
+
+
+def test_matched_bilinear_warps_keep_each_digits_grey_levels(few):
+    spec = Augment(copies=1, rotate=10, shift=0.5, interp="bilinear", match=1)
+    out = warped_copies(few, spec, torch.Generator().manual_seed(2))
+    plain = warped_copies(
+        few, Augment(**{**spec.__dict__, "match": 0}), torch.Generator().manual_seed(2)
+    )
+    for source, matched, blurred in zip(few, out, plain, strict=True):
+        # bilinear spreads ink over more pixels; the matched copy has the source's exact values
+        assert (blurred > 0).sum() >= (source > 0).sum()
+        assert torch.equal(matched.flatten().sort().values, source.flatten().sort().values)
+        # and keeps the warp's shape: the brightest pixels of both are the same pixels
+        ink = int((source > 0).sum())
+        top = set(blurred.flatten().argsort(descending=True)[: ink // 2].tolist())
+        assert (matched.flatten()[sorted(top)] > 0).all()
 
 
 def _train(monkeypatch, capsys, *args: str) -> list[dict]:

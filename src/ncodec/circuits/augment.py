@@ -41,22 +41,26 @@ class Augment:
     """Smoothing (Gaussian sigma in pixels) of the elastic displacement field."""
     interp: str = "bilinear"
     """Resampling: 'nearest', 'bilinear' or 'bicubic'."""
+    match: int = 0
+    """1: give each copy its source digit's grey levels, rank by rank (`match_ink`), so smooth
+    resampling keeps the real digits' value histogram (bilinear alone blurs it)."""
 
 
 def parse_augment(spec: str) -> Augment:
     """An `Augment` from 'copies=8,rotate=12,scale=0.1,interp=nearest' (any subset of fields)."""
-    names = {f.name: f.type for f in fields(Augment)}
+    names = {f.name: {"int": int, "float": float}.get(str(f.type), str) for f in fields(Augment)}
     values: dict[str, object] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         key, sep, value = item.partition("=")
         if not sep or key not in names:
             raise NcodecError(f"bad augmentation {item!r}: expected one of {', '.join(names)}=...")
         try:
-            values[key] = value if key == "interp" else (int if key == "copies" else float)(value)
+            values[key] = value if key == "interp" else names[key](value)
         except ValueError:
             raise NcodecError(f"bad augmentation value {item!r}") from None
     augment = Augment(**values)  # type: ignore[arg-type]
-    if augment.interp not in INTERPOLATIONS or augment.copies < 0 or augment.sigma <= 0:
+    bad = augment.copies < 0 or augment.sigma <= 0 or augment.match not in (0, 1)
+    if augment.interp not in INTERPOLATIONS or bad:
         raise NcodecError(f"bad augmentation {spec!r}")
     return augment
 
@@ -94,7 +98,22 @@ def warped_copies(
     warped = F.grid_sample(
         source, grid, mode=augment.interp, padding_mode="zeros", align_corners=False
     )
-    return warped.squeeze(1).round().clamp(0, 255).to(torch.uint8)
+    warped = warped.squeeze(1).round().clamp(0, 255).to(torch.uint8)
+    return match_ink(warped, images.repeat(augment.copies, 1, 1)) if augment.match else warped
+
+
+def match_ink(warped: torch.Tensor, sources: torch.Tensor) -> torch.Tensor:
+    """Each warped image's pixels, ranked by brightness, get its source's grey levels of the
+    same rank (the brightest pixel the source's brightest value, and so on; pixels the warp left
+    at zero stay zero): the warp's shape with the real digit's histogram of values, and about its
+    amount of ink (a blurring warp's faintest pixels become zero)."""
+    flat = warped.reshape(len(warped), -1)
+    order = flat.argsort(dim=-1, descending=True, stable=True)
+    levels = sources.reshape(len(sources), -1).sort(dim=-1, descending=True).values
+    ink = (flat > 0).sum(-1, keepdim=True)
+    rank = torch.arange(flat.shape[1]).expand_as(flat)
+    value = torch.where(rank < ink, levels, torch.zeros_like(levels))
+    return torch.empty_like(flat).scatter_(-1, order, value).reshape(warped.shape)
 
 
 def augmented(images: torch.Tensor, augment: Augment, seed: int) -> torch.Tensor:
