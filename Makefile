@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# The overfitted codec's compiled decoder kernels (rebuilt in place when their source changes).
+# The compiled kernels (overfit decoder, lidar-octree contexts), rebuilt in place when their source changes.
 KERNELS := $(VENV)/.kernels
 KERNEL_SOURCES := setup.py src/ncodec/models/overfit/_kernels.c \
-	src/ncodec/models/overfit/_kernels_compute.h
+	src/ncodec/models/overfit/_kernels_compute.h src/ncodec/pointcloud/_kernels.c
 DEMO_IMAGE ?= demo-out/astronaut.png
 
 .PHONY: venv demo test lint bench clean wheel-test fuzz browser-deps test-multiprocess asan-test

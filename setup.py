@@ -1,7 +1,8 @@
-"""Build step for the one compiled part of ncodec: the overfitted codec's fused decoder kernels.
+"""Build step for the compiled parts of ncodec: the overfitted codec's fused decoder kernels and
+the lidar-octree context network's kernels.
 
-Everything else is in pyproject.toml. The extension is optional: where it cannot be built, the
-decoder runs the PyTorch reference, which gives the same pixels (only slower).
+Everything else is in pyproject.toml. The extensions are optional: where they cannot be built,
+the PyTorch / numpy reference runs and gives the same output (only slower).
 """
 
 import sys
@@ -18,6 +19,12 @@ setup(
             depends=["src/ncodec/models/overfit/_kernels_compute.h"],
             extra_compile_args=FLAGS,
             optional=True,
-        )
+        ),
+        Extension(
+            "ncodec.pointcloud._kernels",
+            ["src/ncodec/pointcloud/_kernels.c"],
+            extra_compile_args=FLAGS,
+            optional=True,
+        ),
     ]
 )

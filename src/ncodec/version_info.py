@@ -1,5 +1,5 @@
 """What `ncodec --version` prints: package version, `.ncz` format version, installed weights and
-whether the overfit decoder's compiled kernels are in use.
+whether the compiled kernels (overfit decoder, lidar-octree contexts) are in use.
 
 A bug report then says exactly which code, file format and weights made a file.
 """
@@ -15,6 +15,7 @@ def version_text() -> str:
     """One line for the package and format, then one per installed model with its hash."""
     from ncodec.format.version import FORMAT_VERSION
     from ncodec.models.overfit.kernels import describe
+    from ncodec.pointcloud.kernels import KERNELS as POINTCLOUD_KERNELS
     from ncodec.zoo import installed_models
 
     lines = [f"ncodec {__version__} (.ncz format {FORMAT_VERSION[0]}.{FORMAT_VERSION[1]})"]
@@ -24,6 +25,7 @@ def version_text() -> str:
     if not models:
         lines.append("  no models installed")
     lines.append(f"kernels: overfit decoder {describe()}")
+    lines.append(f"kernels: lidar-octree contexts {POINTCLOUD_KERNELS.describe()}")
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ assert "ncodec/weights/hyperprior-mse.safetensors" in shipped, shipped
 assert "ncodec/pillow.py" in names
 assert any(n.startswith("ncodec/models/realism_data/") for n in names), "no realism head"
 assert any(n.startswith("ncodec/models/overfit/_kernels") for n in names), "no compiled kernels"
+assert any(n.startswith("ncodec/pointcloud/_kernels") for n in names), "no lidar kernels"
 print(f"wheel-test: {sys.argv[1].rsplit('/', 1)[-1]} carries {len(shipped)} models")
 PYEOF
 

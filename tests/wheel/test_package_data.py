@@ -36,9 +36,10 @@ def test_wheel_includes_the_weights():
 def test_version_names_format_and_weights(installed):
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0, result.output
-    first, *models, kernels = result.output.splitlines()
+    first, *models, overfit_kernels, lidar_kernels = result.output.splitlines()
     assert first == f"ncodec {ncodec.__version__} (.ncz format 2.0)"
-    assert kernels.startswith("kernels: overfit decoder ")
+    assert overfit_kernels.startswith("kernels: overfit decoder ")
+    assert lidar_kernels.startswith("kernels: lidar-octree contexts ")
     hashes = {line.split()[0]: line.split()[2] for line in models}
     assert hashes["tiny-hp"] == zoo.find_model("tiny-hp").weights_hash
     assert "hyperprior-mse" in hashes

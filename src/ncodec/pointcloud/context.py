@@ -124,6 +124,8 @@ class LevelContext:
         fixed[:, 28] = np.clip(bits + step_h - 2, 0, 90)
         fixed[:, 29] = slope
         self._fixed = fixed
+        self.fixed_values = np.ascontiguousarray(fixed[:, 26:])
+        """(N, 4) int16: the height, cell size, distance and slope features (contiguous)."""
 
     def occupancy_with_zero(self) -> np.ndarray:
         """The bytes followed by one zero byte (what index -1, an empty cell, reads)."""

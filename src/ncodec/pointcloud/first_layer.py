@@ -29,7 +29,9 @@ import torch
 from ncodec.pointcloud import context, far
 from ncodec.pointcloud.context import NEAR_FEATURES, LevelContext
 from ncodec.pointcloud.integer_mlp import IntegerMLP
+from ncodec.pointcloud.kernels import KERNELS
 from ncodec.pointcloud.neighbours import CHILD_SLOT, PARENT_SLOT
+from ncodec.pointcloud.scratch import Scratch
 
 GROUPS = context.GROUPS
 OWNERS = 27
@@ -53,6 +55,8 @@ _OWNER_KEYS = ((np.arange(GROUPS)[:, None] * OWNERS + np.arange(OWNERS)) * STRID
 _PARENT_KEYS = (_PARENT_BASE + np.arange(26) * STRIDE).astype(np.int32)
 _NEAR_KEYS = (_NEAR_BASE + np.arange(26) * STRIDE).astype(np.int32)
 _FIXED_KEYS = (_FIXED_BASE + np.arange(4) * FIXED_VALUES).astype(np.int32)
+_KNOWN_OFFSET = far.KNOWN_OFFSET.astype(np.int64)
+_FAR_TABLE = far.COUNTS.view(np.uint16)
 BYTE_BITS = np.unpackbits(
     np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little"
 ).astype(np.float64)
@@ -114,10 +118,70 @@ class FirstLayer:
         # Exact: each entry is an integer multiple of the layer's power of two below 2**24.
         self.table = torch.from_numpy(table.astype(np.float32))
         self.far_counts = np.ascontiguousarray(weight[_FAR_COUNTS:_PARENT_SHELL], np.float32)
+        zero_keys = np.r_[_OWNER_KEYS.ravel(), _PARENT_BASE + np.arange(GROUPS * 26) * STRIDE]
+        zero_keys = np.r_[zero_keys, _NEAR_KEYS, _FIXED_KEYS]
+        self.zero_rows_empty = not np.any(table[zero_keys])
+        """Whether the rows of byte 0 and value 0 are zero (they are by construction): the
+        compiled kernel skips them."""
 
-    def preactivation(self, level: LevelContext, group: int) -> tuple[np.ndarray, np.ndarray]:
-        """The group's node indices and `level.features(group) @ weight_t + bias`, exactly."""
+    def _compiled_preactivation(
+        self, level: LevelContext, group: int, scratch: Scratch | None
+    ) -> np.ndarray:
+        """`preactivation`'s outputs from the compiled kernel (the same float32 values), in
+        `scratch` if given."""
         index = level.groups[group]
+        level_far = level.far
+        width = self.table.shape[1]
+        empty = np.zeros((0, OWNERS), dtype=np.uint8)
+        owner_bytes = empty if level_far.owner_bytes is None else level_far.owner_bytes
+        no_slots = np.zeros(0, dtype=np.int32)
+        owners = no_slots.reshape(0, OWNERS) if level_far.owners is None else level_far.owners
+        slots = no_slots if level_far.slots is None else level_far.slots
+        if level_far.above_bytes is None:
+            parent = above_child = np.zeros(0, dtype=np.int64)
+            above_bytes = empty
+        else:
+            parent, above_child = level_far.parent, level_far.above_child
+            above_bytes = level_far.above_bytes
+        shape = (len(index), width)
+        scratch = Scratch() if scratch is None else scratch
+        out = scratch.array("first", shape, np.float32)
+        KERNELS.compiled().first_layer(
+            np.ascontiguousarray(index, dtype=np.int64),
+            self.table.numpy(),
+            width,
+            _OWNER_KEYS[group],
+            np.ascontiguousarray(owner_bytes),
+            np.ascontiguousarray(parent, dtype=np.int64),
+            np.ascontiguousarray(above_child, dtype=np.int64),
+            np.ascontiguousarray(above_bytes),
+            _PARENT_BASE,
+            np.ascontiguousarray(level.neighbours, dtype=np.int32),
+            context._KNOWN_COLUMNS[group].astype(np.int64),
+            _NEAR_KEYS,
+            level.occupancy_with_zero(),
+            level.fixed_values,
+            _FIXED_KEYS,
+            _BIAS_BASE + group,
+            np.ascontiguousarray(owners, dtype=np.int32),
+            np.ascontiguousarray(slots, dtype=np.int32),
+            far.KNOWN_MASK[group],
+            _KNOWN_OFFSET[group],
+            _FAR_TABLE,
+            far.COUNT_MAX,
+            self.far_counts,
+            out,
+        )
+        return out
+
+    def preactivation(
+        self, level: LevelContext, group: int, scratch: Scratch | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The group's node indices and `level.features(group) @ weight_t + bias`, exactly
+        (with the compiled kernels, in `scratch`'s buffer if given)."""
+        index = level.groups[group]
+        if self.zero_rows_empty and KERNELS.compiled() is not None:
+            return index, self._compiled_preactivation(level, group, scratch)
         known = context._KNOWN_COLUMNS[group]
         level_far = level.far
         keys = np.empty((len(index), OWNERS + 26 + len(known) + 5), dtype=np.int32)

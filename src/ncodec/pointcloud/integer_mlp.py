@@ -15,6 +15,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from ncodec.errors import FormatError
+from ncodec.pointcloud.kernels import KERNELS
+from ncodec.pointcloud.scratch import Scratch
 
 ACTIVATION_LEVELS = 255
 LOGIT_SCALE = 16
@@ -65,7 +67,8 @@ def _read_layer(
     if accumulation_bound(weight, bias, input_max) >= EXACT_LIMIT:
         raise FormatError(f"occupancy network {name}: accumulations reach 2**24")
     scale = np.float32(2.0 ** -int(shift[0]))
-    return weight.T.astype(np.float32) * scale, bias.astype(np.float32) * scale
+    weight_t = np.ascontiguousarray(weight.T, dtype=np.float32) * scale
+    return weight_t, bias.astype(np.float32) * scale
 
 
 class IntegerMLP:
@@ -158,21 +161,53 @@ class IntegerMLP:
         return out
 
     def split_coder_weights(
-        self, features: np.ndarray, weight_bits: int, preactivated: bool = False
+        self,
+        features: np.ndarray,
+        weight_bits: int,
+        preactivated: bool = False,
+        scratch: Scratch | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The split head's coder weights (n, 9) (single child 0..7, several) and the hidden
         activations (n, hidden) for `several_coder_weights`; FormatError without a head.
-        `preactivated`: `features` are the first layer's outputs (see `hidden_levels`)."""
+        `preactivated`: `features` are the first layer's outputs (see `hidden_levels`); the
+        compiled kernels then write both into `scratch`'s buffers if given."""
         if not self.split:
             raise FormatError("this lidar-octree model has no split head (coding 3)")
+        compiled = KERNELS.compiled()
+        if preactivated and compiled is not None:
+            scratch = Scratch() if scratch is None else scratch
+            shape = (len(features), self.layers[-1][0].shape[0])
+            hidden = scratch.array("hidden", shape, np.float32)
+            weights = scratch.array("split", (len(features), len(SINGLES) + 1), np.float64)
+            compiled.split_weights(
+                np.ascontiguousarray(features, dtype=np.float32),
+                features.shape[1],
+                self.layers[1:-1],
+                self.split[:-1],
+                self.split[-1:],
+                self.exp,
+                weight_bits,
+                hidden,
+                weights,
+            )
+            return weights, hidden
         hidden = self.hidden_levels(features, preactivated=preactivated)
         head = self.hidden_levels(hidden, self.split[:-1])
         return self.coder_weights(head, weight_bits, self.split[-1]), hidden
 
-    def several_coder_weights(self, hidden: np.ndarray, weight_bits: int) -> np.ndarray:
+    def several_coder_weights(
+        self, hidden: np.ndarray, weight_bits: int, scratch: Scratch | None = None
+    ) -> np.ndarray:
         """Coder weights (n, 247) of the patterns with several children (the full head's
-        logits restricted to them)."""
-        return self.coder_weights(hidden, weight_bits, self.several)
+        logits restricted to them); with the compiled kernels in `scratch` if given."""
+        compiled = KERNELS.compiled()
+        if compiled is None:
+            return self.coder_weights(hidden, weight_bits, self.several)
+        shape = (len(hidden), len(SEVERAL))
+        out = np.empty(shape) if scratch is None else scratch.array("several", shape, np.float64)
+        hidden = np.ascontiguousarray(hidden, dtype=np.float32)
+        compiled.wide_weights(hidden, [self.several], self.exp, weight_bits, out)
+        return out
 
     def counts(self, features: np.ndarray) -> np.ndarray:
         """Symbol counts (n, 255) int64, each >= 1, each row summing to 2**PRECISION."""

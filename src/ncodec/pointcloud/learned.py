@@ -25,6 +25,7 @@ from ncodec.coding.coder_models import CODER_PRECISION
 from ncodec.pointcloud.context import LevelContext
 from ncodec.pointcloud.first_layer import first_layer
 from ncodec.pointcloud.integer_mlp import PRECISION, SEVERAL, SINGLES, SYMBOLS, IntegerMLP
+from ncodec.pointcloud.scratch import Scratch
 
 CATEGORICAL = constriction.stream.model.Categorical(perfect=False)
 WEIGHT_BITS = CODER_PRECISION - PRECISION
@@ -65,20 +66,35 @@ class SplitContexts(LearnedContexts):
     Its inputs are the first layer's outputs from `ncodec.pointcloud.first_layer` (the same
     values as from the features, without materializing them)."""
 
+    def __init__(self, network: IntegerMLP) -> None:
+        super().__init__(network)
+        self.scratch = Scratch()
+
     def inputs(self, level: LevelContext, group: int) -> tuple[np.ndarray, np.ndarray]:
-        """A group's node indices and what `push` and `pop` take for them."""
-        return first_layer(self.network).preactivation(level, group)
+        """A group's node indices and what `push` and `pop` take for them (valid until the
+        next group's)."""
+        return first_layer(self.network).preactivation(level, group, self.scratch)
+
+    def _tables(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The split head's coder weights and the hidden activations of a group."""
+        return self.network.split_coder_weights(features, WEIGHT_BITS, True, self.scratch)
+
+    def _several(self, hidden: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Coder weights of the several-children patterns of the nodes `rows`."""
+        chosen = self.scratch.array("chosen", (len(rows), hidden.shape[1]), hidden.dtype)
+        np.take(hidden, rows, axis=0, out=chosen)
+        return self.network.several_coder_weights(chosen, WEIGHT_BITS, self.scratch)
 
     def push(self, stack: AnsStack, features: np.ndarray, symbols: np.ndarray) -> None:
         """Push a group's symbols (occupancy - 1): the several-children part first (it is
         popped last). `features`: from `inputs`."""
         if not len(symbols):
             return
-        head_weights, hidden = self.network.split_coder_weights(features, WEIGHT_BITS, True)
+        head_weights, hidden = self._tables(features)
         head = SPLIT[symbols]
         several = np.flatnonzero(head == len(SINGLES))
         if len(several):
-            weights = self.network.several_coder_weights(hidden[several], WEIGHT_BITS)
+            weights = self._several(hidden, several)
             stack.push_family(RANK_SEVERAL[symbols[several]], CATEGORICAL, weights)
         stack.push_family(head, CATEGORICAL, head_weights)
 
@@ -86,12 +102,12 @@ class SplitContexts(LearnedContexts):
         """Pop a group's symbols; `features`: from `inputs`."""
         if not len(features):
             return np.zeros(0, dtype=np.int64)
-        head_weights, hidden = self.network.split_coder_weights(features, WEIGHT_BITS, True)
+        head_weights, hidden = self._tables(features)
         head = stack.pop_family(CATEGORICAL, head_weights, shape=(len(features),))
         symbols = SINGLES[np.minimum(head.astype(np.int64), len(SINGLES) - 1)]
         several = np.flatnonzero(head == len(SINGLES))
         if len(several):
-            weights = self.network.several_coder_weights(hidden[several], WEIGHT_BITS)
+            weights = self._several(hidden, several)
             rank = stack.pop_family(CATEGORICAL, weights, shape=(len(several),))
             symbols[several] = SEVERAL[rank.astype(np.int64)]
         return symbols

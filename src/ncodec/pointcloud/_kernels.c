@@ -1,0 +1,811 @@
+/* Fused kernels of the lidar-octree context network (issue 18).
+ *
+ * The same functions as `first_layer.FirstLayer.preactivation` and
+ * `integer_mlp.IntegerMLP.split_coder_weights` (numpy/torch), computed node by node with no
+ * temporary arrays. Values are integers (times a layer's power of two) stored in float32, and the
+ * exported weights bound every partial sum below 2**24 units (checked at load), so float32 sums
+ * are exact in any order, with or without fused multiply-add; floors of exact values and the
+ * integer count arithmetic are exact too. The results are therefore bit-identical to the numpy
+ * path on every machine; the tests compare the two.
+ *
+ * Every index read from an array is checked against the array it indexes, so a corrupt input
+ * can only raise ValueError, never read out of bounds.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAX_WIDTH 256 /* widest layer */
+#define MAX_LAYERS 8
+#define MAX_SYMBOLS 256 /* output layer */
+#define OWNERS 27
+#define PARENTS 26
+#define FIXED 4
+#define FAR 24
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Buffer;
+
+/* A C-contiguous buffer of `count` items of `itemsize` bytes (count < 0: any count). */
+static int get(PyObject *obj, Buffer *buf, Py_ssize_t itemsize, Py_ssize_t count, int writable,
+               const char *name) {
+    buf->held = 0;
+    int flags = PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, &buf->view, flags) < 0) return -1;
+    buf->held = 1;
+    if (buf->view.len % itemsize ||
+        (count >= 0 && buf->view.len != count * itemsize)) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes, got %zd bytes",
+                     name, count, itemsize, buf->view.len);
+        return -1;
+    }
+    return 0;
+}
+
+static Py_ssize_t items(Buffer *buf, Py_ssize_t itemsize) { return buf->view.len / itemsize; }
+
+static void release(Buffer *buffers, int count) {
+    for (int i = 0; i < count; i++)
+        if (buffers[i].held) PyBuffer_Release(&buffers[i].view);
+}
+
+#define INLINE static inline __attribute__((always_inline))
+#if defined(_MSC_VER)
+#define RESTRICT __restrict
+#else
+#define RESTRICT __restrict__
+#endif
+
+/* Eight floats (GCC / Clang vector extension; unaligned loads and stores through memcpy). */
+typedef float v8 __attribute__((vector_size(32)));
+
+INLINE v8 load8(const float *p) {
+    v8 v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+INLINE void store8(float *p, v8 v) { memcpy(p, &v, sizeof(v)); }
+
+typedef struct {
+    const int64_t *index, *parent, *above_child, *known, *known_offset;
+    const float *table, *far_weight;
+    const int32_t *owner_keys, *near_keys, *fixed_keys, *neighbours, *owners, *slots;
+    const uint8_t *owner_bytes, *above_bytes, *level_bytes, *known_mask;
+    const int16_t *fixed;
+    const uint16_t *far_table;
+    float *out;
+    Py_ssize_t n, nodes, known_count, above, slot_count, far_rows;
+    int has_owners, has_above, width, bias_key, parent_base, count_max;
+} FirstLayerArgs;
+
+INLINE void add_row(float *RESTRICT acc, const float *RESTRICT row, int width) {
+    for (int k = 0; k < width; k++) acc[k] += row[k];
+}
+
+/* The node loop of `first_layer`; -1 if an index is out of range. `width` is a constant where
+ * the caller passes one, so the compiler unrolls and vectorizes the row sums. */
+/* The rows to sum for node i: keys of its nonzero bytes and values (the rows of zero bytes
+ * and values are zero), collected without branches; the count, or -1 if an index is out of
+ * range. */
+INLINE int node_keys(const FirstLayerArgs *a, Py_ssize_t i, int32_t *RESTRICT keys) {
+    int64_t v = a->index[i];
+    if (v < 0 || v >= a->nodes) return -1;
+    int m = 0;
+    keys[m++] = a->bias_key;
+    if (a->has_owners) {
+        const uint8_t *bytes = a->owner_bytes + v * OWNERS;
+        for (int j = 0; j < OWNERS; j++) {
+            keys[m] = a->owner_keys[j] + bytes[j];
+            m += bytes[j] != 0;
+        }
+    }
+    if (a->has_above) {
+        int64_t p = a->parent[v];
+        if (p < 0 || p >= a->above) return -1;
+        int64_t c = a->above_child[p];
+        if (c < 0 || c >= 8) return -1;
+        const uint8_t *bytes = a->above_bytes + p * OWNERS;
+        int32_t base = a->parent_base + (int32_t)c * PARENTS * 257;
+        for (int j = 0; j < PARENTS; j++) {
+            keys[m] = base + j * 257 + bytes[j];
+            m += bytes[j] != 0;
+        }
+    }
+    const int32_t *row = a->neighbours + v * 26;
+    for (Py_ssize_t j = 0; j < a->known_count; j++) {
+        int32_t u = row[a->known[j]];
+        if (u < -1 || u >= a->nodes) return -1;
+        uint8_t byte = a->level_bytes[u < 0 ? a->nodes : u];
+        keys[m] = a->near_keys[a->known[j]] + byte;
+        m += byte != 0;
+    }
+    const int16_t *values = a->fixed + v * FIXED;
+    for (int j = 0; j < FIXED; j++) {
+        if (values[j] < 0 || values[j] > 128) return -1;
+        keys[m] = a->fixed_keys[j] + values[j];
+        m += values[j] != 0;
+    }
+    return m;
+}
+
+/* `far.FarContext.sparse_counts` of node i (the known occupied next-level cells of its 5x5x5
+ * block at Chebyshev distance >= 2 from each child, by |dz| class, clipped to count_max), times
+ * the far-count weights, added to out; -1 if an index is out of range. */
+INLINE int far_counts(const FirstLayerArgs *a, Py_ssize_t i, float *RESTRICT out, int width) {
+    int64_t v = a->index[i];
+    const uint8_t *bytes = a->owner_bytes + v * OWNERS;
+    const int32_t *owners = a->owners + v * OWNERS;
+    uint32_t sums[FAR] = {0};
+    int any = 0;
+    for (int j = 0; j < OWNERS; j++) {
+        unsigned bits = bytes[j] & a->known_mask[j];
+        while (bits) {
+            int slot = __builtin_ctz(bits);
+            bits &= bits - 1;
+            int64_t owner = owners[j];
+            if (owner < 0 || 8 * owner + slot >= a->slot_count) return -1;
+            int32_t cell = a->slots[8 * owner + slot];
+            if (cell < 0 || cell >= a->nodes) return -1;
+            int64_t row = a->known_offset[8 * j + slot] * 256 + a->level_bytes[cell];
+            if (row < 0 || row >= a->far_rows) return -1;
+            const uint16_t *counts = a->far_table + row * FAR;
+            for (int k = 0; k < FAR; k++) sums[k] += counts[k];
+            any = 1;
+        }
+    }
+    if (!any) return 0;
+    for (int k = 0; k < FAR; k++) {
+        if (!sums[k]) continue;
+        float c = (float)(sums[k] < (uint32_t)a->count_max ? sums[k] : (uint32_t)a->count_max);
+        const float *RESTRICT w = a->far_weight + k * width;
+        for (int t = 0; t < width; t++) out[t] += c * w[t];
+    }
+    return 0;
+}
+
+/* The node loop of `first_layer`; -1 if an index is out of range. */
+INLINE int first_layer_body(const FirstLayerArgs *a, int width) {
+    int32_t keys[1 + OWNERS + PARENTS + 26 + FIXED];
+    const float *table = a->table;
+    for (Py_ssize_t i = 0; i < a->n; i++) {
+        int m = node_keys(a, i, keys);
+        if (m < 0) return -1;
+        float *RESTRICT out = a->out + i * width;
+        if (width == 64) {
+            v8 acc[8];
+            for (int t = 0; t < 8; t++) acc[t] = load8(table + (Py_ssize_t)keys[0] * 64 + 8 * t);
+            for (int r = 1; r < m; r++) {
+                const float *row = table + (Py_ssize_t)keys[r] * 64;
+                for (int t = 0; t < 8; t++) acc[t] += load8(row + 8 * t);
+            }
+            for (int t = 0; t < 8; t++) store8(out + 8 * t, acc[t]);
+        } else {
+            memcpy(out, table + (Py_ssize_t)keys[0] * width, sizeof(float) * width);
+            for (int r = 1; r < m; r++) {
+                const float *RESTRICT row = table + (Py_ssize_t)keys[r] * width;
+                for (int k = 0; k < width; k++) out[k] += row[k];
+            }
+        }
+        if (a->has_owners && far_counts(a, i, out, width) < 0) return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    int count;
+    int cin[MAX_LAYERS + 1];
+    const float *weight[MAX_LAYERS], *bias[MAX_LAYERS];
+    Buffer buffers[2 * MAX_LAYERS];
+} Layers;
+
+typedef struct {
+    const float *pre;
+    const Layers *body, *head, *last;
+    const uint64_t *exp_int;
+    float *hidden_out;
+    double *weights_out;
+    Py_ssize_t n;
+    int width, weight_bits;
+    const float *last_rows; /* the output layer's weight transposed (K, in), or NULL */
+} SplitArgs;
+
+/* y (cout) = x (cin) @ weight + bias, exact in float32 in any order. */
+INLINE void dense(const float *RESTRICT x, int cin, const float *RESTRICT weight,
+                  const float *RESTRICT bias, int cout, float *RESTRICT y) {
+    if (cout == 64) {
+        /* Eight named accumulators, so that they stay in registers. */
+        v8 a0 = load8(bias), a1 = load8(bias + 8), a2 = load8(bias + 16), a3 = load8(bias + 24);
+        v8 a4 = load8(bias + 32), a5 = load8(bias + 40), a6 = load8(bias + 48);
+        v8 a7 = load8(bias + 56);
+        for (int j = 0; j < cin; j++) {
+            v8 s = {x[j], x[j], x[j], x[j], x[j], x[j], x[j], x[j]};
+            const float *w = weight + (Py_ssize_t)j * 64;
+            a0 += s * load8(w);
+            a1 += s * load8(w + 8);
+            a2 += s * load8(w + 16);
+            a3 += s * load8(w + 24);
+            a4 += s * load8(w + 32);
+            a5 += s * load8(w + 40);
+            a6 += s * load8(w + 48);
+            a7 += s * load8(w + 56);
+        }
+        store8(y, a0);
+        store8(y + 8, a1);
+        store8(y + 16, a2);
+        store8(y + 24, a3);
+        store8(y + 32, a4);
+        store8(y + 40, a5);
+        store8(y + 48, a6);
+        store8(y + 56, a7);
+        return;
+    }
+    memcpy(y, bias, sizeof(float) * cout);
+    for (int j = 0; j < cin; j++) {
+        float s = x[j];
+        const float *RESTRICT w = weight + (Py_ssize_t)j * cout;
+        for (int k = 0; k < cout; k++) y[k] += s * w[k];
+    }
+}
+
+/* 64 outputs y = x (cin) @ weight[:, 0:64] + bias, the weight rows `stride` floats apart. */
+INLINE void dense64(const float *RESTRICT x, int cin, const float *RESTRICT weight, int stride,
+                    const float *RESTRICT bias, float *RESTRICT y) {
+    v8 a0 = load8(bias), a1 = load8(bias + 8), a2 = load8(bias + 16), a3 = load8(bias + 24);
+    v8 a4 = load8(bias + 32), a5 = load8(bias + 40), a6 = load8(bias + 48);
+    v8 a7 = load8(bias + 56);
+    for (int j = 0; j < cin; j++) {
+        v8 s = {x[j], x[j], x[j], x[j], x[j], x[j], x[j], x[j]};
+        const float *w = weight + (Py_ssize_t)j * stride;
+        a0 += s * load8(w);
+        a1 += s * load8(w + 8);
+        a2 += s * load8(w + 16);
+        a3 += s * load8(w + 24);
+        a4 += s * load8(w + 32);
+        a5 += s * load8(w + 40);
+        a6 += s * load8(w + 48);
+        a7 += s * load8(w + 56);
+    }
+    store8(y, a0);
+    store8(y + 8, a1);
+    store8(y + 16, a2);
+    store8(y + 24, a3);
+    store8(y + 32, a4);
+    store8(y + 40, a5);
+    store8(y + 48, a6);
+    store8(y + 56, a7);
+}
+
+/* Few outputs (cout <= 16, cin a multiple of 8, at most 64): each a dot product of x with a
+ * row of the transposed weight, all outputs' vector sums interleaved. */
+INLINE void dense_dot(const float *RESTRICT x, int cin, const float *RESTRICT weight_rows,
+                      const float *RESTRICT bias, int cout, float *RESTRICT y) {
+    v8 acc[16];
+    for (int k = 0; k < cout; k++) acc[k] = (v8){0, 0, 0, 0, 0, 0, 0, 0};
+    for (int j = 0; j < cin; j += 8) {
+        v8 xs = load8(x + j);
+        for (int k = 0; k < cout; k++) acc[k] += xs * load8(weight_rows + k * cin + j);
+    }
+    for (int k = 0; k < cout; k++) {
+        v8 v = acc[k];
+        y[k] = bias[k] + (((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])));
+    }
+}
+
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+/* floor(x) clipped to 0..255, for values below 2**24 in magnitude (all of ours): truncation to
+ * int32 is then exact, and one is taken off where it rounded up (negative non-integers). */
+INLINE v8 floor_clip8(v8 x) {
+    v8 t = __builtin_convertvector(__builtin_convertvector(x, v8i), v8);
+    t += __builtin_convertvector(t > x, v8); /* the mask is -1 where t > x */
+    v8i positive = t > 0.0f, big = t > 255.0f;
+    v8i bits = (v8i)t & positive;
+    v8 top = {255.0f, 255.0f, 255.0f, 255.0f, 255.0f, 255.0f, 255.0f, 255.0f};
+    return (v8)((bits & ~big) | ((v8i)top & big));
+}
+
+INLINE void floor_clip(float *RESTRICT x, int width) {
+    int k = 0;
+    for (; k + 8 <= width; k += 8) store8(x + k, floor_clip8(load8(x + k)));
+    for (; k < width; k++) {
+        float v = floorf(x[k]);
+        v = v < 0.0f ? 0.0f : v;
+        x[k] = v > 255.0f ? 255.0f : v;
+    }
+}
+
+/* Layers (each followed by floor and a clip to 0..255) from x into x; returns the width. */
+INLINE int hidden_layers(const Layers *layers, float *RESTRICT x, float *RESTRICT y, int w,
+                         int fixed_width) {
+    for (int k = 0; k < layers->count; k++) {
+        int cout = layers->cin[k + 1];
+        if (fixed_width && w == fixed_width && cout == fixed_width) {
+            dense(x, fixed_width, layers->weight[k], layers->bias[k], fixed_width, y);
+            floor_clip(y, fixed_width);
+            memcpy(x, y, sizeof(float) * fixed_width);
+        } else {
+            dense(x, w, layers->weight[k], layers->bias[k], cout, y);
+            floor_clip(y, cout);
+            memcpy(x, y, sizeof(float) * cout);
+        }
+        w = cout;
+    }
+    return w;
+}
+
+/* `integer_mlp.weights_from_gaps` of one node's logits y (K symbols, floored here): gap =
+ * min(best - z, 255), e = exp[gap], R = ((2**20 - K) << 32) // sum e, f = (e R) >> 32 (e <= 2**16
+ * and R <= 2**36, so the product fits), weight = f 2**b + 2**b - 1, plus what the floors left
+ * times 2**b on the first most likely symbol; every value an integer below 2**53, so the float64
+ * results equal numpy's. */
+INLINE void logits_to_weights(float *RESTRICT y, int symbols, const uint64_t *RESTRICT exp_int,
+                              int weight_bits, double *RESTRICT out) {
+    const uint64_t free_count = ((uint64_t)1 << 20) - (uint64_t)symbols;
+    const double scale = (double)(1u << weight_bits);
+    float best = floorf(y[0]);
+    int top = 0;
+    for (int k = 0; k < symbols; k++) {
+        y[k] = floorf(y[k]);
+        if (y[k] > best) {
+            best = y[k];
+            top = k;
+        }
+    }
+    uint64_t e[MAX_SYMBOLS], total = 0;
+    for (int k = 0; k < symbols; k++) {
+        float gap = best - y[k];
+        e[k] = exp_int[gap > 255.0f ? 255 : (int)gap];
+        total += e[k];
+    }
+    uint64_t ratio = (free_count << 32) / total, used = 0;
+    for (int k = 0; k < symbols; k++) {
+        uint64_t f = (e[k] * ratio) >> 32;
+        used += f;
+        out[k] = (double)f * scale + (scale - 1.0);
+    }
+    out[top] += (double)(free_count - used) * scale;
+}
+
+typedef struct {
+    const float *hidden;
+    const Layers *layer;
+    const uint64_t *exp_int;
+    double *weights_out;
+    Py_ssize_t n;
+    int weight_bits;
+    const float *padded, *padded_bias; /* weight (in, stride) and bias zero-padded, or NULL */
+    int stride;
+} WideArgs;
+
+/* The node loop of `wide_weights`. */
+INLINE void wide_body(const WideArgs *a) {
+    float y[MAX_SYMBOLS];
+    const int cin = a->layer->cin[0], symbols = a->layer->cin[1];
+    for (Py_ssize_t i = 0; i < a->n; i++) {
+        const float *x = a->hidden + i * cin;
+        if (a->padded) {
+            for (int k = 0; k < a->stride; k += 64)
+                dense64(x, cin, a->padded + k, a->stride, a->padded_bias + k, y + k);
+        } else {
+            dense(x, cin, a->layer->weight[0], a->layer->bias[0], symbols, y);
+        }
+        logits_to_weights(y, symbols, a->exp_int, a->weight_bits, a->weights_out + i * symbols);
+    }
+}
+
+/* The node loop of `split_weights`. */
+INLINE void split_body(const SplitArgs *a, int fixed_width) {
+    float x[MAX_WIDTH], y[MAX_WIDTH];
+    const int symbols = a->last->cin[1];
+    const int hidden_width = a->body->cin[a->body->count];
+    for (Py_ssize_t i = 0; i < a->n; i++) {
+        memcpy(x, a->pre + i * a->width, sizeof(float) * a->width);
+        floor_clip(x, a->width);
+        int w = hidden_layers(a->body, x, y, a->width, fixed_width);
+        memcpy(a->hidden_out + i * hidden_width, x, sizeof(float) * hidden_width);
+        w = hidden_layers(a->head, x, y, w, fixed_width);
+        if (a->last_rows)
+            dense_dot(x, w, a->last_rows, a->last->bias[0], symbols, y);
+        else
+            dense(x, w, a->last->weight[0], a->last->bias[0], symbols, y);
+        logits_to_weights(y, symbols, a->exp_int, a->weight_bits, a->weights_out + i * symbols);
+    }
+}
+
+/* Each loop compiled for the baseline instruction set and, on x86-64 with GCC or Clang, for
+ * AVX2 with FMA (picked at import by what the CPU supports); the results are the same either
+ * way (exact integer arithmetic). The common width 64 gets its own constant-width copy. */
+static void wide_nodes_base(const WideArgs *a) { wide_body(a); }
+static int first_layer_nodes_base(const FirstLayerArgs *a) {
+    return a->width == 64 ? first_layer_body(a, 64) : first_layer_body(a, a->width);
+}
+static void split_nodes_base(const SplitArgs *a) {
+    if (a->width == 64) split_body(a, 64); else split_body(a, 0);
+}
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define HAVE_AVX2_VARIANT 1
+__attribute__((target("avx2,fma"))) static void wide_nodes_avx2(const WideArgs *a) {
+    wide_body(a);
+}
+__attribute__((target("avx2,fma"))) static int first_layer_nodes_avx2(const FirstLayerArgs *a) {
+    return a->width == 64 ? first_layer_body(a, 64) : first_layer_body(a, a->width);
+}
+__attribute__((target("avx2,fma"))) static void split_nodes_avx2(const SplitArgs *a) {
+    if (a->width == 64) split_body(a, 64); else split_body(a, 0);
+}
+#else
+#define HAVE_AVX2_VARIANT 0
+#endif
+
+static int use_avx2 = 0;
+#if HAVE_AVX2_VARIANT
+#define DISPATCH(fn, ...) (use_avx2 ? fn##_avx2(__VA_ARGS__) : fn##_base(__VA_ARGS__))
+#else
+#define DISPATCH(fn, ...) fn##_base(__VA_ARGS__)
+#endif
+
+static int cpu_has_avx2(void) {
+#if HAVE_AVX2_VARIANT
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+/* first_layer(index, table, width, owner_keys, owner_bytes, parent, above_child, above_bytes,
+ *             parent_base, neighbours, known, near_keys, level_bytes, fixed, fixed_keys,
+ *             bias_key, owners, slots, known_mask, known_offset, far_table, count_max,
+ *             far_weight, out)
+ *
+ * For each node v = index[i]: out[i] = the sum of the table rows that `preactivation` sums by
+ * embedding_bag, skipping the rows of zero bytes and zero values (all-zero rows, which the
+ * caller has checked), plus the node's clipped far counts @ far_weight.
+ *   table (rows, width) float32; owner_keys (27) int32: row of byte 0 of each owner column;
+ *   owner_bytes (N, 27) uint8 or empty (no owners: every byte 0, no far counts);
+ *   parent (N) int64, above_child (P) int64, above_bytes (P, 27) uint8, all empty when the
+ *   parent level has no owners; parent_base: row of the parent rows of group 0;
+ *   neighbours (N, 26) int32 (-1: none), known (k) int64 columns, near_keys (26) int32,
+ *   level_bytes (N + 1) uint8; fixed (N, 4) int16 in 0..128, fixed_keys (4) int32;
+ *   owners (N, 27) int32 (empty with owner_bytes), slots (S) int32, known_mask (27) uint8,
+ *   known_offset (27, 8) int64, far_table (R, 24) uint16, far_weight (24, width) float32.
+ */
+static PyObject *first_layer(PyObject *self, PyObject *args) {
+    PyObject *o[22];
+    int width, bias_key, parent_base, count_max;
+    if (!PyArg_ParseTuple(args, "OOiOOOOOiOOOOOOiOOOOOiOO", &o[0], &o[1], &width, &o[2],
+                          &o[3], &o[4], &o[5], &o[6], &parent_base, &o[7], &o[8], &o[9],
+                          &o[10], &o[11], &o[12], &bias_key, &o[13], &o[14], &o[15], &o[16],
+                          &o[17], &count_max, &o[18], &o[19]))
+        return NULL;
+    enum { INDEX, TABLE, OKEYS, OBYTES, PARENT, ACHILD, ABYTES, NEIGH, KNOWN, NKEYS, LBYTES,
+           FIXV, FKEYS, OWNIDX, SLOTS, KMASK, KOFFSET, FTABLE, FWEIGHT, OUT, COUNT };
+    Buffer b[COUNT];
+    memset(b, 0, sizeof(b));
+    PyObject *result = NULL;
+    if (width < 1 || width > MAX_WIDTH) {
+        PyErr_SetString(PyExc_ValueError, "first_layer: bad width");
+        return NULL;
+    }
+    if (get(o[0], &b[INDEX], 8, -1, 0, "index") < 0) goto done;
+    Py_ssize_t n = items(&b[INDEX], 8);
+    if (get(o[1], &b[TABLE], 4 * (Py_ssize_t)width, -1, 0, "table") < 0) goto done;
+    if (get(o[2], &b[OKEYS], 4, OWNERS, 0, "owner_keys") < 0) goto done;
+    if (get(o[3], &b[OBYTES], OWNERS, -1, 0, "owner_bytes") < 0) goto done;
+    if (get(o[4], &b[PARENT], 8, -1, 0, "parent") < 0) goto done;
+    if (get(o[5], &b[ACHILD], 8, -1, 0, "above_child") < 0) goto done;
+    if (get(o[6], &b[ABYTES], OWNERS, -1, 0, "above_bytes") < 0) goto done;
+    if (get(o[7], &b[NEIGH], 4 * 26, -1, 0, "neighbours") < 0) goto done;
+    if (get(o[8], &b[KNOWN], 8, -1, 0, "known") < 0) goto done;
+    if (get(o[9], &b[NKEYS], 4, 26, 0, "near_keys") < 0) goto done;
+    if (get(o[10], &b[LBYTES], 1, -1, 0, "level_bytes") < 0) goto done;
+    if (get(o[11], &b[FIXV], 2 * FIXED, -1, 0, "fixed") < 0) goto done;
+    if (get(o[12], &b[FKEYS], 4, FIXED, 0, "fixed_keys") < 0) goto done;
+    if (get(o[13], &b[OWNIDX], 4 * OWNERS, -1, 0, "owners") < 0) goto done;
+    if (get(o[14], &b[SLOTS], 4, -1, 0, "slots") < 0) goto done;
+    if (get(o[15], &b[KMASK], 1, OWNERS, 0, "known_mask") < 0) goto done;
+    if (get(o[16], &b[KOFFSET], 8, OWNERS * 8, 0, "known_offset") < 0) goto done;
+    if (get(o[17], &b[FTABLE], 2 * FAR, -1, 0, "far_table") < 0) goto done;
+    if (get(o[18], &b[FWEIGHT], 4 * (Py_ssize_t)width, FAR, 0, "far_weight") < 0) goto done;
+    if (get(o[19], &b[OUT], 4 * (Py_ssize_t)width, n, 1, "out") < 0) goto done;
+
+    const int64_t *index = b[INDEX].view.buf, *parent = b[PARENT].view.buf,
+                  *above_child = b[ACHILD].view.buf, *known = b[KNOWN].view.buf,
+                  *known_offset = b[KOFFSET].view.buf;
+    const float *table = b[TABLE].view.buf, *far_weight = b[FWEIGHT].view.buf;
+    const int32_t *owner_keys = b[OKEYS].view.buf, *near_keys = b[NKEYS].view.buf,
+                  *fixed_keys = b[FKEYS].view.buf, *neighbours = b[NEIGH].view.buf,
+                  *owners = b[OWNIDX].view.buf, *slots = b[SLOTS].view.buf;
+    const uint8_t *owner_bytes = b[OBYTES].view.buf, *above_bytes = b[ABYTES].view.buf,
+                  *level_bytes = b[LBYTES].view.buf, *known_mask = b[KMASK].view.buf;
+    const int16_t *fixed = b[FIXV].view.buf;
+    const uint16_t *far_table = b[FTABLE].view.buf;
+    float *out = b[OUT].view.buf;
+    Py_ssize_t rows = items(&b[TABLE], 4 * (Py_ssize_t)width);
+    Py_ssize_t nodes = items(&b[NEIGH], 4 * 26), known_count = items(&b[KNOWN], 8);
+    Py_ssize_t owner_nodes = items(&b[OBYTES], OWNERS);
+    Py_ssize_t parents = items(&b[PARENT], 8), above = items(&b[ABYTES], OWNERS);
+    Py_ssize_t level_count = items(&b[LBYTES], 1), far_rows = items(&b[FTABLE], 2 * FAR);
+    Py_ssize_t slot_count = items(&b[SLOTS], 4);
+    int has_owners = owner_nodes > 0, has_above = above > 0;
+
+    /* Every row the loop can read must lie in the table. */
+    int bad = bias_key < 0 || bias_key >= rows || parent_base < 0 || count_max < 0;
+    for (int j = 0; j < OWNERS; j++) bad |= owner_keys[j] < 0 || owner_keys[j] + 255 >= rows;
+    for (int j = 0; j < 26; j++) bad |= near_keys[j] < 0 || near_keys[j] + 255 >= rows;
+    for (int j = 0; j < FIXED; j++) bad |= fixed_keys[j] < 0 || fixed_keys[j] + 128 >= rows;
+    for (Py_ssize_t j = 0; j < known_count; j++) bad |= known[j] < 0 || known[j] >= 26;
+    if (has_above)
+        bad |= (int64_t)parent_base + 8 * PARENTS * 257 > rows || parents != nodes ||
+               items(&b[ACHILD], 8) != above;
+    if (has_owners) bad |= owner_nodes != nodes || items(&b[OWNIDX], 4 * OWNERS) != nodes;
+    bad |= items(&b[FIXV], 2 * FIXED) != nodes || level_count != nodes + 1;
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "first_layer: inconsistent tables or shapes");
+        goto done;
+    }
+    FirstLayerArgs a = {index, parent, above_child, known, known_offset, table, far_weight,
+                        owner_keys, near_keys, fixed_keys, neighbours, owners, slots,
+                        owner_bytes, above_bytes, level_bytes, known_mask, fixed, far_table,
+                        out, n, nodes, known_count, above, slot_count, far_rows, has_owners,
+                        has_above, width, bias_key, parent_base, count_max};
+    if (DISPATCH(first_layer_nodes, &a) < 0) goto out_of_range;
+    result = Py_None;
+    Py_INCREF(result);
+    goto done;
+out_of_range:
+    PyErr_SetString(PyExc_ValueError, "first_layer: index out of range");
+done:
+    release(b, COUNT);
+    return result;
+}
+
+/* Parse a sequence of (weight_t (in, out) float32, bias (out) float32) starting at width cin. */
+static int get_layers(PyObject *seq, int cin, Layers *layers, int max_width) {
+    layers->count = 0;
+    memset(layers->buffers, 0, sizeof(layers->buffers));
+    PyObject *fast = PySequence_Fast(seq, "layers must be a sequence");
+    if (!fast) return -1;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(fast);
+    int status = -1;
+    if (count > MAX_LAYERS) {
+        PyErr_SetString(PyExc_ValueError, "too many layers");
+        goto done;
+    }
+    layers->cin[0] = cin;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *pair = PySequence_Fast_GET_ITEM(fast, k);
+        PyObject *w, *bias;
+        if (!PyArg_ParseTuple(pair, "OO", &w, &bias)) goto done;
+        Buffer *wb = &layers->buffers[2 * k], *bb = &layers->buffers[2 * k + 1];
+        layers->count = (int)k + 1;
+        if (get(bias, bb, 4, -1, 0, "bias") < 0) goto done;
+        Py_ssize_t cout = items(bb, 4);
+        if (cout < 1 || cout > max_width) {
+            PyErr_SetString(PyExc_ValueError, "layer too wide");
+            goto done;
+        }
+        if (get(w, wb, 4 * cout, layers->cin[k], 0, "weight") < 0) goto done;
+        layers->cin[k + 1] = (int)cout;
+        layers->weight[k] = wb->view.buf;
+        layers->bias[k] = bb->view.buf;
+    }
+    status = 0;
+done:
+    Py_DECREF(fast);
+    return status;
+}
+
+static void release_layers(Layers *layers) { release(layers->buffers, 2 * MAX_LAYERS); }
+
+/* The stored exp table (float64 integers, exp[0] = 2**16, none above) as integers; -1 if bad. */
+static int read_exp(const double *table, uint64_t *out) {
+    for (int k = 0; k < 256; k++) {
+        double e = table[k];
+        if (!(e >= 0.0 && e <= 65536.0) || e != floor(e)) {
+            PyErr_SetString(PyExc_ValueError, "bad exp table");
+            return -1;
+        }
+        out[k] = (uint64_t)e;
+    }
+    if (out[0] != 65536) {
+        PyErr_SetString(PyExc_ValueError, "bad exp table");
+        return -1;
+    }
+    return 0;
+}
+
+/* wide_weights(hidden, layer, exp, weight_bits, weights_out)
+ *
+ * `IntegerMLP.coder_weights(hidden, weight_bits, layer)`: the output `layer` (a one-element
+ * sequence of (weight_t (in, K), bias (K))) on hidden activations (n, in), floored logits, and
+ * their coder weights (n, K) float64 (`logits_to_weights`).
+ */
+static PyObject *wide_weights(PyObject *self, PyObject *args) {
+    PyObject *hidden_obj, *layer_obj, *exp_obj, *weights_obj;
+    int weight_bits;
+    if (!PyArg_ParseTuple(args, "OOOiO", &hidden_obj, &layer_obj, &exp_obj, &weight_bits,
+                          &weights_obj))
+        return NULL;
+    if (weight_bits < 0 || weight_bits > 8) {
+        PyErr_SetString(PyExc_ValueError, "wide_weights: bad weight_bits");
+        return NULL;
+    }
+    Layers layer;
+    memset(&layer, 0, sizeof(layer));
+    Buffer b[3];
+    memset(b, 0, sizeof(b));
+    PyObject *result = NULL;
+    if (get(hidden_obj, &b[0], 4, -1, 0, "hidden") < 0) goto done;
+    PyObject *fast = PySequence_Fast(layer_obj, "layer must be a sequence");
+    if (!fast) goto done;
+    Py_ssize_t given = PySequence_Fast_GET_SIZE(fast);
+    if (given != 1) {
+        Py_DECREF(fast);
+        PyErr_SetString(PyExc_ValueError, "wide_weights: one output layer");
+        goto done;
+    }
+    PyObject *first = PySequence_Fast_GET_ITEM(fast, 0);
+    PyObject *weight_obj = PyTuple_Check(first) && PyTuple_GET_SIZE(first) == 2
+                               ? PyTuple_GET_ITEM(first, 0) : NULL;
+    Py_DECREF(fast);
+    if (!weight_obj) {
+        PyErr_SetString(PyExc_ValueError, "wide_weights: layer must be (weight_t, bias)");
+        goto done;
+    }
+    Py_buffer probe;
+    if (PyObject_GetBuffer(weight_obj, &probe, PyBUF_ND) < 0) goto done;
+    int cin = probe.ndim == 2 ? (int)probe.shape[0] : -1;
+    PyBuffer_Release(&probe);
+    if (cin < 1 || cin > MAX_WIDTH) {
+        PyErr_SetString(PyExc_ValueError, "wide_weights: weight_t must be (in, K)");
+        goto done;
+    }
+    if (get_layers(layer_obj, cin, &layer, MAX_SYMBOLS) < 0) goto done;
+    int symbols = layer.cin[1];
+    Py_ssize_t n = items(&b[0], 4) / cin;
+    if (items(&b[0], 4) != n * cin) {
+        PyErr_SetString(PyExc_ValueError, "wide_weights: hidden must be (n, in)");
+        goto done;
+    }
+    if (get(exp_obj, &b[1], 8, 256, 0, "exp") < 0) goto done;
+    if (get(weights_obj, &b[2], 8 * (Py_ssize_t)symbols, n, 1, "weights") < 0) goto done;
+    uint64_t exp_int[256];
+    if (read_exp(b[1].view.buf, exp_int) < 0) goto done;
+    /* The weight and bias zero-padded to a multiple of 64 columns (at most MAX_SYMBOLS). */
+    int stride = (symbols + 63) / 64 * 64;
+    float *padded = PyMem_Calloc((size_t)(cin + 1) * stride, sizeof(float));
+    if (!padded) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (int j = 0; j < cin; j++)
+        memcpy(padded + (Py_ssize_t)j * stride, layer.weight[0] + (Py_ssize_t)j * symbols,
+               sizeof(float) * symbols);
+    memcpy(padded + (Py_ssize_t)cin * stride, layer.bias[0], sizeof(float) * symbols);
+    WideArgs args_ = {b[0].view.buf, &layer, exp_int, b[2].view.buf, n, weight_bits, padded,
+                      padded + (Py_ssize_t)cin * stride, stride};
+    DISPATCH(wide_nodes, &args_);
+    PyMem_Free(padded);
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    release(b, 3);
+    release_layers(&layer);
+    return result;
+}
+
+/* split_weights(pre, width, body, head, last, exp, weight_bits, hidden_out, weights_out)
+ *
+ * `IntegerMLP.split_coder_weights(pre, weight_bits, preactivated=True)`: per node, the hidden
+ * activations clip(floor(pre)) through the `body` layers (each followed by floor and a clip to
+ * 0..255) into hidden_out (n, width'), then the split head's hidden layers `head`, then the
+ * narrow output layer `last` (in, K) to floored logits, and the coder weights of K symbols
+ * (float64 integers, `weights_from_gaps`): gap = min(best - z, 255), e = exp[gap] (int),
+ * R = ((2**20 - K) << 32) // sum e, f = (e R) >> 32, weight = f 2**b + 2**b - 1, plus what the
+ * floors left times 2**b on the first most likely symbol.
+ */
+static PyObject *split_weights(PyObject *self, PyObject *args) {
+    PyObject *pre_obj, *body_obj, *head_obj, *last_obj, *exp_obj, *hidden_obj, *weights_obj;
+    int width, weight_bits;
+    if (!PyArg_ParseTuple(args, "OiOOOOiOO", &pre_obj, &width, &body_obj, &head_obj, &last_obj,
+                          &exp_obj, &weight_bits, &hidden_obj, &weights_obj))
+        return NULL;
+    if (width < 1 || width > MAX_WIDTH || weight_bits < 0 || weight_bits > 8) {
+        PyErr_SetString(PyExc_ValueError, "split_weights: bad width or weight_bits");
+        return NULL;
+    }
+    Layers body, head, last;
+    memset(&body, 0, sizeof(body));
+    memset(&head, 0, sizeof(head));
+    memset(&last, 0, sizeof(last));
+    Buffer b[4];
+    memset(b, 0, sizeof(b));
+    PyObject *result = NULL;
+    if (get_layers(body_obj, width, &body, MAX_WIDTH) < 0) goto done;
+    int hidden_width = body.cin[body.count];
+    if (get_layers(head_obj, hidden_width, &head, MAX_WIDTH) < 0) goto done;
+    if (get_layers(last_obj, head.cin[head.count], &last, MAX_SYMBOLS) < 0) goto done;
+    if (last.count != 1) {
+        PyErr_SetString(PyExc_ValueError, "split_weights: one output layer");
+        goto done;
+    }
+    int symbols = last.cin[1];
+    if (get(pre_obj, &b[0], 4 * (Py_ssize_t)width, -1, 0, "pre") < 0) goto done;
+    Py_ssize_t n = items(&b[0], 4 * (Py_ssize_t)width);
+    if (get(exp_obj, &b[1], 8, 256, 0, "exp") < 0) goto done;
+    if (get(hidden_obj, &b[2], 4 * (Py_ssize_t)hidden_width, n, 1, "hidden") < 0) goto done;
+    if (get(weights_obj, &b[3], 8 * (Py_ssize_t)symbols, n, 1, "weights") < 0) goto done;
+    const float *pre = b[0].view.buf;
+    const double *exp_table = b[1].view.buf;
+    float *hidden_out = b[2].view.buf;
+    double *weights_out = b[3].view.buf;
+    uint64_t exp_int[256];
+    if (read_exp(exp_table, exp_int) < 0) goto done;
+    int last_in = last.cin[0];
+    float *last_rows = NULL;
+    if (symbols <= 16 && last_in % 8 == 0 && last_in <= 64) {
+        last_rows = PyMem_Malloc(sizeof(float) * symbols * last_in);
+        if (!last_rows) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (int j = 0; j < last_in; j++)
+            for (int k = 0; k < symbols; k++)
+                last_rows[k * last_in + j] = last.weight[0][j * symbols + k];
+    }
+    SplitArgs args_ = {pre, &body, &head, &last, exp_int, hidden_out, weights_out, n, width,
+                       weight_bits, last_rows};
+    DISPATCH(split_nodes, &args_);
+    PyMem_Free(last_rows);
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    release(b, 4);
+    release_layers(&body);
+    release_layers(&head);
+    release_layers(&last);
+    return result;
+}
+
+static PyObject *instruction_set(PyObject *self, PyObject *args) {
+    return PyUnicode_FromString(use_avx2 ? "avx2" : "baseline");
+}
+
+/* set_instruction_set(name): "avx2" (where the CPU has it) or "baseline"; for the tests. */
+static PyObject *set_instruction_set(PyObject *self, PyObject *args) {
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s", &name)) return NULL;
+    if (strcmp(name, "baseline") == 0) {
+        use_avx2 = 0;
+    } else if (strcmp(name, "avx2") == 0 && cpu_has_avx2()) {
+        use_avx2 = 1;
+    } else {
+        PyErr_Format(PyExc_ValueError, "instruction set %s is not available", name);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"instruction_set", instruction_set, METH_NOARGS, "The instruction set in use."},
+    {"set_instruction_set", set_instruction_set, METH_VARARGS, "Switch (for tests)."},
+    {"first_layer", first_layer, METH_VARARGS, "The first layer's outputs of a group's nodes."},
+    {"split_weights", split_weights, METH_VARARGS, "Hidden activations and split coder weights."},
+    {"wide_weights", wide_weights, METH_VARARGS, "Coder weights of an output layer."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels",
+                                    "Fused lidar-octree context kernels.", -1, methods,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__kernels(void) {
+    use_avx2 = cpu_has_avx2();
+    return PyModule_Create(&module);
+}

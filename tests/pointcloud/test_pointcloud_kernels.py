@@ -1,0 +1,127 @@
+"""The compiled context kernels (`ncodec.pointcloud._kernels`) compute exactly what the numpy
+path computes: first-layer rows, hidden activations and coder weights, and therefore the same
+streams and points, with either instruction set; bad arguments raise ValueError."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from clouds import lidar_like
+from test_pointcloud_first_layer import assert_same_as_matmul, levels_of
+
+from ncodec import api
+from ncodec.pointcloud import codec, geometry  # noqa: F401  (codec registers lidar-octree)
+from ncodec.pointcloud.kernels import KERNELS
+from ncodec.pointcloud.learned import WEIGHT_BITS as WEIGHT_BITS_FOR_TESTS
+from ncodec.pointcloud.quantize import quantize
+
+pytestmark = pytest.mark.skipif(KERNELS.compiled() is None, reason="compiled kernels not in use")
+
+
+def instruction_sets() -> list[str]:
+    """The instruction sets this CPU can run."""
+    module = KERNELS.compiled()
+    if module is None:
+        return ["baseline"]
+    sets = ["baseline"]
+    current = module.instruction_set()
+    try:
+        module.set_instruction_set("avx2")
+        sets.append("avx2")
+    except ValueError:
+        pass
+    module.set_instruction_set(current)
+    return sets
+
+
+@pytest.fixture(params=instruction_sets())
+def instruction_set(request):
+    module = KERNELS.compiled()
+    previous = module.instruction_set()
+    module.set_instruction_set(request.param)
+    yield request.param
+    module.set_instruction_set(previous)
+
+
+def network():
+    return api.load_model("lidar-octree").network
+
+
+def test_first_layer_kernel_equals_matmul(instruction_set):
+    xyz = lidar_like(2500, seed=5)
+    step_mm = 12.0
+    origin = xyz.min(axis=0).astype(np.float64)
+    sensor = geometry.sensor_cell(origin, step_mm)
+    levels = levels_of(quantize(xyz, origin, step_mm), step_mm, sensor)
+    assert KERNELS.compiled() is not None
+    assert assert_same_as_matmul(network().layers[0], levels) > 2500
+
+
+def test_split_and_several_weights_equal_numpy(instruction_set):
+    net = network()
+    rng = np.random.default_rng(7)
+    # First-layer outputs over the whole exact range, including fractions of the layer's grid.
+    pre = rng.integers(-3000, 3000, (4000, net.hidden)).astype(np.float32) / 8
+    pre[::7] = rng.integers(-(1 << 20), 1 << 20, (len(pre[::7]), net.hidden)) / 4
+    weights, hidden = net.split_coder_weights(pre.copy(), WEIGHT_BITS_FOR_TESTS, True)
+    several = net.several_coder_weights(hidden, WEIGHT_BITS_FOR_TESTS)
+    with KERNELS.reference_only():
+        expected_weights, expected_hidden = net.split_coder_weights(
+            pre.copy(), WEIGHT_BITS_FOR_TESTS, True
+        )
+        expected_several = net.several_coder_weights(expected_hidden, WEIGHT_BITS_FOR_TESTS)
+    assert np.array_equal(hidden, expected_hidden)
+    assert np.array_equal(weights, expected_weights)
+    assert np.array_equal(several, expected_several)
+    assert len(np.unique(weights.argmax(axis=1))) > 1  # not a degenerate comparison
+
+
+@pytest.mark.parametrize("step_mm", [8.0, 30.0])
+def test_same_stream_and_points_with_and_without_kernels(step_mm):
+    xyz = lidar_like(3000, seed=9)
+    data = api.compress(xyz, "lidar-octree", options={"step_mm": step_mm})
+    points = api.decode(data).data
+    with KERNELS.reference_only():
+        assert api.compress(xyz, "lidar-octree", options={"step_mm": step_mm}) == data
+        assert np.array_equal(api.decode(data).data, points)
+
+
+def test_kernels_reject_bad_arguments():
+    module = KERNELS.compiled()
+    net = network()
+    hidden = np.zeros((3, net.hidden), dtype=np.float32)
+    weights = np.zeros((2, 247))  # wrong row count
+    with pytest.raises(ValueError):
+        module.wide_weights(hidden, [net.several], net.exp, 4, weights)
+    with pytest.raises(ValueError):
+        module.wide_weights(hidden, [net.several], net.exp[:10], 4, np.zeros((3, 247)))
+    bad_exp = net.exp.copy()
+    bad_exp[0] = 5.5
+    with pytest.raises(ValueError):
+        module.wide_weights(hidden, [net.several], bad_exp, 4, np.zeros((3, 247)))
+    with pytest.raises(ValueError):
+        module.set_instruction_set("sse9")
+
+
+def test_first_layer_kernel_rejects_out_of_range_indexes():
+    xyz = lidar_like(800, seed=2)
+    origin = xyz.min(axis=0).astype(np.float64)
+    levels = levels_of(quantize(xyz, origin, 20.0), 20.0, geometry.sensor_cell(origin, 20.0))
+    from ncodec.pointcloud.first_layer import first_layer
+
+    layer = first_layer(network())
+    level = levels[-1]
+    level.groups[1] = level.groups[1].copy()
+    level.groups[1][0] = len(level.coords) + 5  # a node that does not exist
+    with pytest.raises(ValueError, match="out of range"):
+        layer.preactivation(level, 1)
+    level.neighbours[:] = len(level.coords) + 1  # neighbours past the level
+    with pytest.raises(ValueError, match="out of range"):
+        layer.preactivation(level, 2)
+
+
+def test_describe_names_the_state():
+    assert KERNELS.describe().startswith("compiled")
+    with KERNELS.reference_only():
+        assert KERNELS.compiled() is None
+        assert KERNELS.describe().startswith("built, switched off")
