@@ -169,25 +169,61 @@ INLINE int far_counts(const FirstLayerArgs *a, Py_ssize_t i, float *RESTRICT out
 }
 
 /* The node loop of `first_layer`; -1 if an index is out of range. */
+/* Prefetch what node_keys and far_counts will read for node i (its bytes, neighbours and
+ * owners rows; the parent's bytes): the loop is bound by these scattered reads. */
+INLINE void prefetch_node(const FirstLayerArgs *a, Py_ssize_t i) {
+    int64_t v = a->index[i];
+    if (v < 0 || v >= a->nodes) return;
+    const char *neighbours = (const char *)(a->neighbours + v * 26);
+    __builtin_prefetch(neighbours);
+    __builtin_prefetch(neighbours + 64);
+    if (a->has_owners) {
+        __builtin_prefetch(a->owner_bytes + v * OWNERS);
+        const char *owners = (const char *)(a->owners + v * OWNERS);
+        __builtin_prefetch(owners);
+        __builtin_prefetch(owners + 64);
+    }
+    if (a->has_above) {
+        int64_t p = a->parent[v];
+        if (p >= 0 && p < a->above) __builtin_prefetch(a->above_bytes + p * OWNERS);
+    }
+}
+
+/* The node loop of `first_layer`; -1 if an index is out of range. The keys of node i + 1 are
+ * found (and their table rows prefetched) before node i's rows are summed, and node i + 3's
+ * scattered inputs are prefetched. */
 INLINE int first_layer_body(const FirstLayerArgs *a, int width) {
-    int32_t keys[1 + OWNERS + PARENTS + 26 + FIXED];
+    int32_t keys[2][1 + OWNERS + PARENTS + 26 + FIXED];
     const float *table = a->table;
+    if (a->n == 0) return 0;
+    for (Py_ssize_t k = 1; k < 3 && k < a->n; k++) prefetch_node(a, k);
+    int m_next = node_keys(a, 0, keys[0]);
     for (Py_ssize_t i = 0; i < a->n; i++) {
-        int m = node_keys(a, i, keys);
+        int m = m_next;
         if (m < 0) return -1;
+        const int32_t *cur = keys[i & 1];
+        if (i + 3 < a->n) prefetch_node(a, i + 3);
+        if (i + 1 < a->n) {
+            int32_t *next = keys[(i + 1) & 1];
+            m_next = node_keys(a, i + 1, next);
+            for (int r = 0; r < m_next; r++) {
+                const char *row = (const char *)(table + (Py_ssize_t)next[r] * width);
+                for (int line = 0; line < width * 4; line += 64) __builtin_prefetch(row + line);
+            }
+        }
         float *RESTRICT out = a->out + i * width;
         if (width == 64) {
             v8 acc[8];
-            for (int t = 0; t < 8; t++) acc[t] = load8(table + (Py_ssize_t)keys[0] * 64 + 8 * t);
+            for (int t = 0; t < 8; t++) acc[t] = load8(table + (Py_ssize_t)cur[0] * 64 + 8 * t);
             for (int r = 1; r < m; r++) {
-                const float *row = table + (Py_ssize_t)keys[r] * 64;
+                const float *row = table + (Py_ssize_t)cur[r] * 64;
                 for (int t = 0; t < 8; t++) acc[t] += load8(row + 8 * t);
             }
             for (int t = 0; t < 8; t++) store8(out + 8 * t, acc[t]);
         } else {
-            memcpy(out, table + (Py_ssize_t)keys[0] * width, sizeof(float) * width);
+            memcpy(out, table + (Py_ssize_t)cur[0] * width, sizeof(float) * width);
             for (int r = 1; r < m; r++) {
-                const float *RESTRICT row = table + (Py_ssize_t)keys[r] * width;
+                const float *RESTRICT row = table + (Py_ssize_t)cur[r] * width;
                 for (int k = 0; k < width; k++) out[k] += row[k];
             }
         }
@@ -214,51 +250,27 @@ typedef struct {
     const float *last_rows; /* the output layer's weight transposed (K, in), or NULL */
 } SplitArgs;
 
-/* y (cout) = x (cin) @ weight + bias, exact in float32 in any order. */
-INLINE void dense(const float *RESTRICT x, int cin, const float *RESTRICT weight,
-                  const float *RESTRICT bias, int cout, float *RESTRICT y) {
-    if (cout == 64) {
-        /* Eight named accumulators, so that they stay in registers. */
-        v8 a0 = load8(bias), a1 = load8(bias + 8), a2 = load8(bias + 16), a3 = load8(bias + 24);
-        v8 a4 = load8(bias + 32), a5 = load8(bias + 40), a6 = load8(bias + 48);
-        v8 a7 = load8(bias + 56);
-        for (int j = 0; j < cin; j++) {
-            v8 s = {x[j], x[j], x[j], x[j], x[j], x[j], x[j], x[j]};
-            const float *w = weight + (Py_ssize_t)j * 64;
-            a0 += s * load8(w);
-            a1 += s * load8(w + 8);
-            a2 += s * load8(w + 16);
-            a3 += s * load8(w + 24);
-            a4 += s * load8(w + 32);
-            a5 += s * load8(w + 40);
-            a6 += s * load8(w + 48);
-            a7 += s * load8(w + 56);
-        }
-        store8(y, a0);
-        store8(y + 8, a1);
-        store8(y + 16, a2);
-        store8(y + 24, a3);
-        store8(y + 32, a4);
-        store8(y + 40, a5);
-        store8(y + 48, a6);
-        store8(y + 56, a7);
-        return;
-    }
-    memcpy(y, bias, sizeof(float) * cout);
+/* The positions of the nonzero inputs (after a ReLU a third are zero, and a zero input adds an
+ * exact zero), collected without branches; their count. */
+INLINE int nonzero_inputs(const float *RESTRICT x, int cin, int32_t *RESTRICT used) {
+    int m = 0;
     for (int j = 0; j < cin; j++) {
-        float s = x[j];
-        const float *RESTRICT w = weight + (Py_ssize_t)j * cout;
-        for (int k = 0; k < cout; k++) y[k] += s * w[k];
+        used[m] = j;
+        m += x[j] != 0.0f;
     }
+    return m;
 }
 
-/* 64 outputs y = x (cin) @ weight[:, 0:64] + bias, the weight rows `stride` floats apart. */
-INLINE void dense64(const float *RESTRICT x, int cin, const float *RESTRICT weight, int stride,
-                    const float *RESTRICT bias, float *RESTRICT y) {
+/* 64 outputs y = x @ weight[:, 0:64] + bias over the inputs `used` (count m), the weight rows
+ * `stride` floats apart. */
+INLINE void dense64(const float *RESTRICT x, const int32_t *RESTRICT used, int m,
+                    const float *RESTRICT weight, int stride, const float *RESTRICT bias,
+                    float *RESTRICT y) {
     v8 a0 = load8(bias), a1 = load8(bias + 8), a2 = load8(bias + 16), a3 = load8(bias + 24);
     v8 a4 = load8(bias + 32), a5 = load8(bias + 40), a6 = load8(bias + 48);
     v8 a7 = load8(bias + 56);
-    for (int j = 0; j < cin; j++) {
+    for (int r = 0; r < m; r++) {
+        int j = used[r];
         v8 s = {x[j], x[j], x[j], x[j], x[j], x[j], x[j], x[j]};
         const float *w = weight + (Py_ssize_t)j * stride;
         a0 += s * load8(w);
@@ -278,6 +290,23 @@ INLINE void dense64(const float *RESTRICT x, int cin, const float *RESTRICT weig
     store8(y + 40, a5);
     store8(y + 48, a6);
     store8(y + 56, a7);
+}
+
+/* y (cout) = x (cin) @ weight + bias, exact in float32 in any order. */
+INLINE void dense(const float *RESTRICT x, int cin, const float *RESTRICT weight,
+                  const float *RESTRICT bias, int cout, float *RESTRICT y) {
+    if (cout == 64 && cin <= MAX_WIDTH) {
+        int32_t used[MAX_WIDTH];
+        int m = nonzero_inputs(x, cin, used);
+        dense64(x, used, m, weight, 64, bias, y);
+        return;
+    }
+    memcpy(y, bias, sizeof(float) * cout);
+    for (int j = 0; j < cin; j++) {
+        float s = x[j];
+        const float *RESTRICT w = weight + (Py_ssize_t)j * cout;
+        for (int k = 0; k < cout; k++) y[k] += s * w[k];
+    }
 }
 
 /* Few outputs (cout <= 16, cin a multiple of 8, at most 64): each a dot product of x with a
@@ -389,8 +418,10 @@ INLINE void wide_body(const WideArgs *a) {
     for (Py_ssize_t i = 0; i < a->n; i++) {
         const float *x = a->hidden + i * cin;
         if (a->padded) {
+            int32_t used[MAX_WIDTH];
+            int m = nonzero_inputs(x, cin, used);
             for (int k = 0; k < a->stride; k += 64)
-                dense64(x, cin, a->padded + k, a->stride, a->padded_bias + k, y + k);
+                dense64(x, used, m, a->padded + k, a->stride, a->padded_bias + k, y + k);
         } else {
             dense(x, cin, a->layer->weight[0], a->layer->bias[0], symbols, y);
         }
@@ -773,6 +804,80 @@ done:
     return result;
 }
 
+/* next_level(neighbours, parent, child, slots, level_bytes, parent_slot, child_slot, owners_out,
+ *            owner_bytes_out, neighbours_out)
+ *
+ * The next level's tables from this level's, for each child node i (parent p, position c):
+ * owners[i] = (the parent's 26 neighbours, p) (-1: none), owner_bytes[i] = their bytes (0 for
+ * none), and its 26 neighbours: child child_slot[c, o] of owner column parent_slot[c, o], found
+ * in `slots` (8 per parent-level node, -1: absent). `neighbours` (N, 26) int32, parent and child
+ * (M) int64, slots (8 N + 8) int32, level_bytes (N + 1) uint8, parent_slot and child_slot
+ * (8, 26) int32; outputs (M, 27) int32, (M, 27) uint8, (M, 26) int32. The same integers as
+ * `neighbours.child_neighbours` and the gathers of `geometry.walk`, in one pass.
+ */
+static PyObject *next_level(PyObject *self, PyObject *args) {
+    PyObject *o[10];
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
+                          &o[7], &o[8], &o[9]))
+        return NULL;
+    Buffer b[10];
+    memset(b, 0, sizeof(b));
+    PyObject *result = NULL;
+    if (get(o[0], &b[0], 4 * 26, -1, 0, "neighbours") < 0) goto done;
+    Py_ssize_t count = items(&b[0], 4 * 26);
+    if (get(o[1], &b[1], 8, -1, 0, "parent") < 0) goto done;
+    Py_ssize_t m = items(&b[1], 8);
+    if (get(o[2], &b[2], 8, m, 0, "child") < 0) goto done;
+    if (get(o[3], &b[3], 4, 8 * count + 8, 0, "slots") < 0) goto done;
+    if (get(o[4], &b[4], 1, count + 1, 0, "level_bytes") < 0) goto done;
+    if (get(o[5], &b[5], 4, 8 * 26, 0, "parent_slot") < 0) goto done;
+    if (get(o[6], &b[6], 4, 8 * 26, 0, "child_slot") < 0) goto done;
+    if (get(o[7], &b[7], 4 * OWNERS, m, 1, "owners") < 0) goto done;
+    if (get(o[8], &b[8], OWNERS, m, 1, "owner_bytes") < 0) goto done;
+    if (get(o[9], &b[9], 4 * 26, m, 1, "neighbours_out") < 0) goto done;
+    const int32_t *neighbours = b[0].view.buf, *slots = b[3].view.buf;
+    const int64_t *parent = b[1].view.buf, *child = b[2].view.buf;
+    const uint8_t *level_bytes = b[4].view.buf;
+    const int32_t *parent_slot = b[5].view.buf, *child_slot = b[6].view.buf;
+    int32_t *owners = b[7].view.buf, *out = b[9].view.buf;
+    uint8_t *owner_bytes = b[8].view.buf;
+    for (int k = 0; k < 8 * 26; k++)
+        if (parent_slot[k] < 0 || parent_slot[k] > 26 || child_slot[k] < 0 || child_slot[k] > 7) {
+            PyErr_SetString(PyExc_ValueError, "next_level: bad slot tables");
+            goto done;
+        }
+    for (Py_ssize_t i = 0; i < m; i++) {
+        int64_t p = parent[i], c = child[i];
+        if (p < 0 || p >= count || c < 0 || c > 7) {
+            PyErr_SetString(PyExc_ValueError, "next_level: index out of range");
+            goto done;
+        }
+        int32_t *row = owners + i * OWNERS;
+        uint8_t *bytes = owner_bytes + i * OWNERS;
+        for (int j = 0; j < 26; j++) {
+            int32_t u = neighbours[p * 26 + j];
+            if (u < -1 || u >= count) {
+                PyErr_SetString(PyExc_ValueError, "next_level: index out of range");
+                goto done;
+            }
+            row[j] = u;
+            bytes[j] = level_bytes[u < 0 ? count : u];
+        }
+        row[26] = (int32_t)p;
+        bytes[26] = level_bytes[p];
+        int32_t *next = out + i * 26;
+        for (int j = 0; j < 26; j++) {
+            int32_t owner = row[parent_slot[c * 26 + j]];
+            next[j] = owner < 0 ? -1 : slots[8 * (int64_t)owner + child_slot[c * 26 + j]];
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    release(b, 10);
+    return result;
+}
+
 static PyObject *instruction_set(PyObject *self, PyObject *args) {
     return PyUnicode_FromString(use_avx2 ? "avx2" : "baseline");
 }
@@ -798,6 +903,7 @@ static PyMethodDef methods[] = {
     {"first_layer", first_layer, METH_VARARGS, "The first layer's outputs of a group's nodes."},
     {"split_weights", split_weights, METH_VARARGS, "Hidden activations and split coder weights."},
     {"wide_weights", wide_weights, METH_VARARGS, "Coder weights of an output layer."},
+    {"next_level", next_level, METH_VARARGS, "The next octree level's neighbour tables."},
     {NULL, NULL, 0, NULL},
 };
 

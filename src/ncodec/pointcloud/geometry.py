@@ -16,7 +16,7 @@ from ncodec.coding import AnsStack, DecodeOrderWriter
 from ncodec.errors import FormatError
 from ncodec.pointcloud.context import GROUPS, FeatureBuffer, LevelContext
 from ncodec.pointcloud.far import FarContext
-from ncodec.pointcloud.neighbours import child_neighbours, child_slots, root_neighbours
+from ncodec.pointcloud.neighbours import next_level, root_neighbours
 from ncodec.pointcloud.octree import Octree, expand
 
 SENSOR_LIMIT = 1 << 40
@@ -70,14 +70,12 @@ def walk(
         yield level
         if d + 1 < depth:
             coords, parent, child = expand(coords, level.occupancy)
-            parent_rows = neighbours[parent]
-            owners = np.empty((len(parent), 27), dtype=np.int32)
-            owners[:, :26] = parent_rows
-            owners[:, 26] = parent
-            slots = child_slots(len(level.occupancy), parent, child)
-            owner_bytes = level.occupancy_with_zero().take(owners)
+            slots, owners, owner_bytes, next_neighbours = next_level(
+                neighbours, level.occupancy_with_zero(), parent, child
+            )
+            parent_rows = owners[:, :26]
             far = FarContext(_groups(child), owners, owner_bytes, slots, parent, far)
-            neighbours = child_neighbours(neighbours, level.occupancy, parent, child, slots)
+            neighbours = next_neighbours
 
 
 def examples(tree: Octree, step_mm: float, sensor: np.ndarray) -> Iterator[tuple]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ncodec.pointcloud.kernels import KERNELS
+
 #: (26, 3) neighbour offsets in {-1, 0, 1}^3 without (0, 0, 0), lexicographic.
 OFFSETS = np.array(
     [
@@ -85,3 +87,38 @@ def child_neighbours(
     key = table.ravel().take((parent.astype(np.int32) * 27)[:, None] + _PARENT_SLOT32[child])
     key += _CHILD_SLOT32[child]
     return slots.take(key)
+
+
+def next_level(
+    neighbours: np.ndarray, level_bytes: np.ndarray, parent: np.ndarray, child: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The next level's tables from this level's neighbours (N, 26) and bytes (with a zero byte
+    last) and the children's parents and positions: `child_slots`, the owners (M, 27) int32
+    (the parent's 26 neighbours, then the parent), their bytes (M, 27) uint8 and the children's
+    neighbour table (M, 26); one pass of the compiled kernel where it is built."""
+    count = len(level_bytes) - 1
+    slots = child_slots(count, parent, child)
+    compiled = KERNELS.compiled()
+    if compiled is not None:
+        owners = np.empty((len(parent), 27), dtype=np.int32)
+        owner_bytes = np.empty((len(parent), 27), dtype=np.uint8)
+        table = np.empty((len(parent), 26), dtype=np.int32)
+        compiled.next_level(
+            np.ascontiguousarray(neighbours, dtype=np.int32),
+            np.ascontiguousarray(parent, dtype=np.int64),
+            np.ascontiguousarray(child, dtype=np.int64),
+            slots,
+            level_bytes,
+            _PARENT_SLOT32,
+            _CHILD_SLOT32,
+            owners,
+            owner_bytes,
+            table,
+        )
+        return slots, owners, owner_bytes, table
+    owners = np.empty((len(parent), 27), dtype=np.int32)
+    owners[:, :26] = neighbours[parent]
+    owners[:, 26] = parent
+    owner_bytes = level_bytes.take(owners)
+    table = child_neighbours(neighbours, level_bytes[:-1], parent, child, slots)
+    return slots, owners, owner_bytes, table
