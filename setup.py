@@ -23,7 +23,7 @@ setup(
         Extension(
             "ncodec.pointcloud._kernels",
             ["src/ncodec/pointcloud/_kernels.c"],
-            extra_compile_args=FLAGS,
+            extra_compile_args=FLAGS + ([] if sys.platform == "win32" else ["-Wno-psabi"]),
             optional=True,
         ),
     ]

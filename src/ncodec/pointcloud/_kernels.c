@@ -60,8 +60,11 @@ static void release(Buffer *buffers, int count) {
 #define RESTRICT __restrict__
 #endif
 
-/* Eight floats (GCC / Clang vector extension; unaligned loads and stores through memcpy). */
+/* Eight floats (GCC / Clang vector extension; unaligned loads and stores through memcpy). The
+ * helpers are always inlined, so GCC's note on the ABI of passing vectors by value (silenced by
+ * -Wno-psabi in setup.py) does not apply. */
 typedef float v8 __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
 
 INLINE v8 load8(const float *p) {
     v8 v;
@@ -251,12 +254,17 @@ typedef struct {
 } SplitArgs;
 
 /* The positions of the nonzero inputs (after a ReLU a third are zero, and a zero input adds an
- * exact zero), collected without branches; their count. */
+ * exact zero): a bit mask built without a loop-carried dependency, then listed; their count. */
 INLINE int nonzero_inputs(const float *RESTRICT x, int cin, int32_t *RESTRICT used) {
     int m = 0;
-    for (int j = 0; j < cin; j++) {
-        used[m] = j;
-        m += x[j] != 0.0f;
+    for (int base = 0; base < cin; base += 64) {
+        int end = cin - base < 64 ? cin - base : 64;
+        uint64_t mask = 0;
+        for (int j = 0; j < end; j++) mask |= (uint64_t)(x[base + j] != 0.0f) << j;
+        while (mask) {
+            used[m++] = base + __builtin_ctzll(mask);
+            mask &= mask - 1;
+        }
     }
     return m;
 }
@@ -325,7 +333,6 @@ INLINE void dense_dot(const float *RESTRICT x, int cin, const float *RESTRICT we
     }
 }
 
-typedef int32_t v8i __attribute__((vector_size(32)));
 
 /* floor(x) clipped to 0..255, for values below 2**24 in magnitude (all of ours): truncation to
  * int32 is then exact, and one is taken off where it rounded up (negative non-integers). */
