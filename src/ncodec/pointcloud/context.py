@@ -117,15 +117,14 @@ class LevelContext:
         bits = np.frexp(squared.astype(np.float64))[1]
         planar = np.abs(doubled[:, 0]) + np.abs(doubled[:, 1]) + 1
         slope = np.clip((64 * doubled[:, 2]) // planar, -64, 64) + 64
-        fixed = np.empty((len(coords), 30), dtype=np.int16)
-        fixed[:, :26] = parent_neighbours >= 0
-        fixed[:, 26] = height
-        fixed[:, 27] = np.clip(step_h + 2 * height, 0, 90)
-        fixed[:, 28] = np.clip(bits + step_h - 2, 0, 90)
-        fixed[:, 29] = slope
-        self._fixed = fixed
-        self.fixed_values = np.ascontiguousarray(fixed[:, 26:])
-        """(N, 4) int16: the height, cell size, distance and slope features (contiguous)."""
+        self._parent_neighbours = parent_neighbours
+        fixed = np.empty((len(coords), 4), dtype=np.int16)
+        fixed[:, 0] = height
+        fixed[:, 1] = np.clip(step_h + 2 * height, 0, 90)
+        fixed[:, 2] = np.clip(bits + step_h - 2, 0, 90)
+        fixed[:, 3] = slope
+        self.fixed_values = fixed
+        """(N, 4) int16: the height, cell size, distance and slope features."""
 
     def occupancy_with_zero(self) -> np.ndarray:
         """The bytes followed by one zero byte (what index -1, an empty cell, reads)."""
@@ -133,7 +132,7 @@ class LevelContext:
 
     def fixed_integers(self, index: np.ndarray) -> np.ndarray:
         """(n, 4) int16: the height, cell size, distance and slope features of nodes `index`."""
-        return self._fixed[index, 26:]
+        return self.fixed_values[index]
 
     def features(
         self, group: int, buffer: FeatureBuffer | None = None
@@ -150,8 +149,7 @@ class LevelContext:
             out[:, 52:76] = 0
             out[:, 84:92] = 0
         out[:, :26] = exists
-        fixed = self._fixed[index]
-        out[:, 26:52] = fixed[:, :26]
+        out[:, 26:52] = self._parent_neighbours[index] >= 0
         known = _KNOWN_COLUMNS[group]
         if len(known):
             known_bytes = self._bytes.take(rows[:, known])
@@ -162,7 +160,7 @@ class LevelContext:
         unknown = _UNKNOWN_COLUMNS[group]
         np.matmul(exists[:, unknown].astype(np.float32), _ANY_UNKNOWN[group], out=out[:, 76:84])
         out[:, 84 + group] = 1
-        out[:, 92:96] = fixed[:, 26:]
+        out[:, 92:96] = self.fixed_values[index]
         far = NEAR_FEATURES
         out[:, far : far + 98] = self.far.shell[index]
         out[:, far + 98 : far + 122] = self.far.counts(group, index, self._bytes)
