@@ -6,7 +6,9 @@
 
 Writes RUN/checkpoint.pt (floats, tree, epoch, RNG, history), RUN/history.json and, with --val,
 RUN/best.pt (the epoch with the lowest held-out bits per dimension).
-`--val N` holds out the last N training images to measure overfitting (never the test set).
+`--val N` holds out the last N training images to measure overfitting (never the test set);
+with `--val-spread` every (len/N)-th image instead: mnist_5k_uint8.npz is sorted by class, so
+its last 500 are all nines (a held-out set of one unseen class, and no nines in training).
 """
 
 from __future__ import annotations
@@ -34,6 +36,18 @@ def load_into(model: Hclt, path: Path) -> dict:
     for name in ("root", "edges", "leaves"):
         getattr(model, name).copy_(state[name])
     return state
+
+
+def held_out(images: torch.Tensor, count: int, spread: bool) -> tuple:
+    """(training images, held-out images or None): the last `count`, or with `spread` the
+    images at (k + 1) * len / count - 1 for k < count (the last of every stretch of the file)."""
+    if not count:
+        return images, None
+    if not spread:
+        return images[:-count], images[-count:]
+    picked = torch.zeros(len(images), dtype=torch.bool)
+    picked[(torch.arange(1, count + 1) * len(images)) // count - 1] = True
+    return images[~picked], images[picked]
 
 
 def main() -> None:
@@ -68,6 +82,11 @@ def main() -> None:
     )
     parser.add_argument("--val", type=int, default=0)
     parser.add_argument(
+        "--val-spread",
+        action="store_true",
+        help="hold out N images evenly spread over the file (every len/N-th), not the last N",
+    )
+    parser.add_argument(
         "--shift",
         type=int,
         default=0,
@@ -99,7 +118,7 @@ def main() -> None:
     images = load_digits(args.data)
     height, width = images.shape[1:]
     digits = torch.from_numpy(images)  # uint8: 25x copies of 4,500 digits stay small
-    train, val = (digits[: -args.val], digits[-args.val :]) if args.val else (digits, None)
+    train, val = held_out(digits, args.val, args.val_spread)
     train = train[: args.limit]  # the held-out images stay the same whatever the limit
     if args.shift:
         train = shifted_copies(train, args.shift)

@@ -128,3 +128,14 @@ def test_train_script_trains_on_fresh_warps_and_starts_from_a_checkpoint(
     assert torch.equal(torch.load(tmp_path / "b" / "checkpoint.pt")["parent"], start["parent"])
     # starting from the trained model: the first epoch's training rate is already that model's
     assert abs(again[0]["train_bpd"] - first[-1]["train_bpd"]) < 0.5
+
+
+def test_spread_hold_out_takes_every_nth_image_of_a_sorted_file():
+    held_out = runpy.run_path(str(SCRIPT), run_name="train_circuit")["held_out"]
+    labels = torch.arange(10).repeat_interleave(50)  # sorted by class, as mnist_5k is
+    train, val = held_out(labels, 50, spread=True)
+    assert torch.equal(torch.bincount(val), torch.full((10,), 5))  # every class held out
+    assert torch.equal(torch.bincount(train), torch.full((10,), 45))
+    train, val = held_out(labels, 50, spread=False)
+    assert (val == 9).all() and len(train) == 450  # the last 50: one class only
+    assert held_out(labels, 0, spread=True)[1] is None
