@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 # The compiled kernels (overfit decoder, lidar-octree contexts), rebuilt in place when their source changes.
 KERNELS := $(VENV)/.kernels
 KERNEL_SOURCES := setup.py src/ncodec/models/overfit/_kernels.c \
-	src/ncodec/models/overfit/_kernels_compute.h src/ncodec/pointcloud/_kernels.c
+	src/ncodec/models/overfit/_kernels_compute.h src/ncodec/pointcloud/_kernels.c \
+	src/ncodec/_instruction_sets.h
 DEMO_IMAGE ?= demo-out/astronaut.png
 
 .PHONY: venv demo test lint bench clean wheel-test fuzz browser-deps test-multiprocess asan-test

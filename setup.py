@@ -16,13 +16,17 @@ setup(
         Extension(
             "ncodec.models.overfit._kernels",
             ["src/ncodec/models/overfit/_kernels.c"],
-            depends=["src/ncodec/models/overfit/_kernels_compute.h"],
+            depends=[
+                "src/ncodec/models/overfit/_kernels_compute.h",
+                "src/ncodec/_instruction_sets.h",
+            ],
             extra_compile_args=FLAGS,
             optional=True,
         ),
         Extension(
             "ncodec.pointcloud._kernels",
             ["src/ncodec/pointcloud/_kernels.c"],
+            depends=["src/ncodec/_instruction_sets.h"],
             extra_compile_args=FLAGS + ([] if sys.platform == "win32" else ["-Wno-psabi"]),
             optional=True,
         ),

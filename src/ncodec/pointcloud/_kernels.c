@@ -480,21 +480,14 @@ __attribute__((target("avx2,fma"))) static void split_nodes_avx2(const SplitArgs
 #define HAVE_AVX2_VARIANT 0
 #endif
 
-static int use_avx2 = 0;
+#include "../_instruction_sets.h"
+
 #if HAVE_AVX2_VARIANT
 #define DISPATCH(fn, ...) (use_avx2 ? fn##_avx2(__VA_ARGS__) : fn##_base(__VA_ARGS__))
 #else
 #define DISPATCH(fn, ...) fn##_base(__VA_ARGS__)
 #endif
 
-static int cpu_has_avx2(void) {
-#if HAVE_AVX2_VARIANT
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
 
 /* first_layer(index, table, width, owner_keys, owner_bytes, parent, above_child, above_bytes,
  *             parent_base, neighbours, known, near_keys, level_bytes, fixed, fixed_keys,
@@ -883,25 +876,6 @@ static PyObject *next_level(PyObject *self, PyObject *args) {
 done:
     release(b, 10);
     return result;
-}
-
-static PyObject *instruction_set(PyObject *self, PyObject *args) {
-    return PyUnicode_FromString(use_avx2 ? "avx2" : "baseline");
-}
-
-/* set_instruction_set(name): "avx2" (where the CPU has it) or "baseline"; for the tests. */
-static PyObject *set_instruction_set(PyObject *self, PyObject *args) {
-    const char *name;
-    if (!PyArg_ParseTuple(args, "s", &name)) return NULL;
-    if (strcmp(name, "baseline") == 0) {
-        use_avx2 = 0;
-    } else if (strcmp(name, "avx2") == 0 && cpu_has_avx2()) {
-        use_avx2 = 1;
-    } else {
-        PyErr_Format(PyExc_ValueError, "instruction set %s is not available", name);
-        return NULL;
-    }
-    Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {

@@ -90,16 +90,7 @@ typedef struct {
 #define HAVE_AVX2_VARIANT 0
 #endif
 
-static int use_avx2 = 0;
-
-static int cpu_has_avx2(void) {
-#if HAVE_AVX2_VARIANT
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
+#include "../../_instruction_sets.h"
 
 #define DISPATCH(fn, ...) (use_avx2 ? CAT(fn, avx2)(__VA_ARGS__) : CAT(fn, base)(__VA_ARGS__))
 
@@ -468,28 +459,6 @@ static PyObject *rgb8(PyObject *self, PyObject *args) {
 fail:
     release(b, 2);
     return NULL;
-}
-
-/* set_instruction_set("baseline" | "avx2") -> the previous one (for the tests: both must agree). */
-static PyObject *set_instruction_set(PyObject *self, PyObject *args) {
-    const char *name;
-    if (!PyArg_ParseTuple(args, "s", &name)) return NULL;
-    PyObject *previous = PyUnicode_FromString(use_avx2 ? "avx2" : "baseline");
-    if (!previous) return NULL;
-    if (strcmp(name, "baseline") == 0) {
-        use_avx2 = 0;
-    } else if (strcmp(name, "avx2") == 0 && HAVE_AVX2_VARIANT && cpu_has_avx2()) {
-        use_avx2 = 1;
-    } else {
-        Py_DECREF(previous);
-        PyErr_Format(PyExc_ValueError, "instruction set %s is not available here", name);
-        return NULL;
-    }
-    return previous;
-}
-
-static PyObject *instruction_set(PyObject *self, PyObject *unused) {
-    return PyUnicode_FromString(use_avx2 ? "avx2" : "baseline");
 }
 
 static PyMethodDef methods[] = {
