@@ -109,6 +109,11 @@ def main() -> None:
         default=None,
         help="start from this checkpoint's tree and distributions (a new run: epoch 0)",
     )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="with --init-from: split every hidden state in two (--hidden = 2 x its K)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--run", required=True, type=Path)
     parser.add_argument("--resume", action="store_true")
@@ -143,7 +148,12 @@ def main() -> None:
         epoch, history, seconds = state["epoch"], state["history"], state["seconds"]
         print(f"resumed at epoch {epoch}")
     elif args.init_from is not None:
-        state = load_into(model, args.init_from)
+        if args.split:
+            small = Hclt(height * width, args.hidden // 2, height, width)
+            state = load_into(small, args.init_from)
+            model = small.split_states(generator)
+        else:
+            state = load_into(model, args.init_from)
         epoch, history, seconds = 0, [], 0.0
         print(f"initialised from {args.init_from} (its epoch {state['epoch']})")
     else:

@@ -63,6 +63,20 @@ class Hclt(nn.Module):
         self.edges.copy_(rand(self.size, self.hidden, self.hidden))
         self.leaves.copy_(rand(self.size, self.hidden, VALUES))
 
+    def split_states(self, generator: torch.Generator, noise: float = 0.02) -> Hclt:
+        """A circuit with twice the hidden states and the same distribution up to `noise`: every
+        state becomes two halves with (slightly perturbed) copies of its leaf, so training a
+        larger K can start from a trained smaller one instead of from random tables."""
+        wide = Hclt(self.size, 2 * self.hidden, self.height, self.width)
+        wide.parent.copy_(self.parent)
+        half = torch.arange(2 * self.hidden) // 2
+        wide.root.copy_(self.root[half] / 2)
+        wide.edges.copy_(self.edges[:, half][:, :, half] / 2)
+        shake = 1 + noise * (2 * torch.rand(wide.leaves.shape, generator=generator) - 1)
+        leaves = self.leaves[:, half] * shake.to(self.leaves.dtype)
+        wide.leaves.copy_(leaves / leaves.sum(-1, keepdim=True))
+        return wide
+
     def log_likelihood(
         self,
         x: torch.Tensor,
