@@ -86,12 +86,6 @@ typedef struct {
     int has_owners, has_above, width, bias_key, parent_base, count_max;
 } FirstLayerArgs;
 
-INLINE void add_row(float *RESTRICT acc, const float *RESTRICT row, int width) {
-    for (int k = 0; k < width; k++) acc[k] += row[k];
-}
-
-/* The node loop of `first_layer`; -1 if an index is out of range. `width` is a constant where
- * the caller passes one, so the compiler unrolls and vectorizes the row sums. */
 /* The rows to sum for node i: keys of its nonzero bytes and values (the rows of zero bytes
  * and values are zero), collected without branches; the count, or -1 if an index is out of
  * range. */
@@ -171,7 +165,6 @@ INLINE int far_counts(const FirstLayerArgs *a, Py_ssize_t i, float *RESTRICT out
     return 0;
 }
 
-/* The node loop of `first_layer`; -1 if an index is out of range. */
 /* Prefetch what node_keys and far_counts will read for node i (its bytes, neighbours and
  * owners rows; the parent's bytes): the loop is bound by these scattered reads. */
 INLINE void prefetch_node(const FirstLayerArgs *a, Py_ssize_t i) {
@@ -333,7 +326,6 @@ INLINE void dense_dot(const float *RESTRICT x, int cin, const float *RESTRICT we
     }
 }
 
-
 /* floor(x) clipped to 0..255, for values below 2**24 in magnitude (all of ours): truncation to
  * int32 is then exact, and one is taken off where it rounded up (negative non-integers). */
 INLINE v8 floor_clip8(v8 x) {
@@ -356,19 +348,12 @@ INLINE void floor_clip(float *RESTRICT x, int width) {
 }
 
 /* Layers (each followed by floor and a clip to 0..255) from x into x; returns the width. */
-INLINE int hidden_layers(const Layers *layers, float *RESTRICT x, float *RESTRICT y, int w,
-                         int fixed_width) {
+INLINE int hidden_layers(const Layers *layers, float *RESTRICT x, float *RESTRICT y, int w) {
     for (int k = 0; k < layers->count; k++) {
         int cout = layers->cin[k + 1];
-        if (fixed_width && w == fixed_width && cout == fixed_width) {
-            dense(x, fixed_width, layers->weight[k], layers->bias[k], fixed_width, y);
-            floor_clip(y, fixed_width);
-            memcpy(x, y, sizeof(float) * fixed_width);
-        } else {
-            dense(x, w, layers->weight[k], layers->bias[k], cout, y);
-            floor_clip(y, cout);
-            memcpy(x, y, sizeof(float) * cout);
-        }
+        dense(x, w, layers->weight[k], layers->bias[k], cout, y);
+        floor_clip(y, cout);
+        memcpy(x, y, sizeof(float) * cout);
         w = cout;
     }
     return w;
@@ -414,7 +399,7 @@ typedef struct {
     double *weights_out;
     Py_ssize_t n;
     int weight_bits;
-    const float *padded, *padded_bias; /* weight (in, stride) and bias zero-padded, or NULL */
+    const float *padded, *padded_bias; /* weight (in, stride) and bias, zero-padded */
     int stride;
 } WideArgs;
 
@@ -424,29 +409,25 @@ INLINE void wide_body(const WideArgs *a) {
     const int cin = a->layer->cin[0], symbols = a->layer->cin[1];
     for (Py_ssize_t i = 0; i < a->n; i++) {
         const float *x = a->hidden + i * cin;
-        if (a->padded) {
-            int32_t used[MAX_WIDTH];
-            int m = nonzero_inputs(x, cin, used);
-            for (int k = 0; k < a->stride; k += 64)
-                dense64(x, used, m, a->padded + k, a->stride, a->padded_bias + k, y + k);
-        } else {
-            dense(x, cin, a->layer->weight[0], a->layer->bias[0], symbols, y);
-        }
+        int32_t used[MAX_WIDTH];
+        int m = nonzero_inputs(x, cin, used);
+        for (int k = 0; k < a->stride; k += 64)
+            dense64(x, used, m, a->padded + k, a->stride, a->padded_bias + k, y + k);
         logits_to_weights(y, symbols, a->exp_int, a->weight_bits, a->weights_out + i * symbols);
     }
 }
 
 /* The node loop of `split_weights`. */
-INLINE void split_body(const SplitArgs *a, int fixed_width) {
+INLINE void split_body(const SplitArgs *a) {
     float x[MAX_WIDTH], y[MAX_WIDTH];
     const int symbols = a->last->cin[1];
     const int hidden_width = a->body->cin[a->body->count];
     for (Py_ssize_t i = 0; i < a->n; i++) {
         memcpy(x, a->pre + i * a->width, sizeof(float) * a->width);
         floor_clip(x, a->width);
-        int w = hidden_layers(a->body, x, y, a->width, fixed_width);
+        int w = hidden_layers(a->body, x, y, a->width);
         memcpy(a->hidden_out + i * hidden_width, x, sizeof(float) * hidden_width);
-        w = hidden_layers(a->head, x, y, w, fixed_width);
+        w = hidden_layers(a->head, x, y, w);
         if (a->last_rows)
             dense_dot(x, w, a->last_rows, a->last->bias[0], symbols, y);
         else
@@ -457,14 +438,13 @@ INLINE void split_body(const SplitArgs *a, int fixed_width) {
 
 /* Each loop compiled for the baseline instruction set and, on x86-64 with GCC or Clang, for
  * AVX2 with FMA (picked at import by what the CPU supports); the results are the same either
- * way (exact integer arithmetic). The common width 64 gets its own constant-width copy. */
+ * way (exact integer arithmetic). The first layer's common width 64 gets its own constant-width
+ * copy; the dense layers have a 64-output vector path of their own. */
 static void wide_nodes_base(const WideArgs *a) { wide_body(a); }
 static int first_layer_nodes_base(const FirstLayerArgs *a) {
     return a->width == 64 ? first_layer_body(a, 64) : first_layer_body(a, a->width);
 }
-static void split_nodes_base(const SplitArgs *a) {
-    if (a->width == 64) split_body(a, 64); else split_body(a, 0);
-}
+static void split_nodes_base(const SplitArgs *a) { split_body(a); }
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define HAVE_AVX2_VARIANT 1
 __attribute__((target("avx2,fma"))) static void wide_nodes_avx2(const WideArgs *a) {
@@ -474,7 +454,7 @@ __attribute__((target("avx2,fma"))) static int first_layer_nodes_avx2(const Firs
     return a->width == 64 ? first_layer_body(a, 64) : first_layer_body(a, a->width);
 }
 __attribute__((target("avx2,fma"))) static void split_nodes_avx2(const SplitArgs *a) {
-    if (a->width == 64) split_body(a, 64); else split_body(a, 0);
+    split_body(a);
 }
 #else
 #define HAVE_AVX2_VARIANT 0
@@ -487,7 +467,6 @@ __attribute__((target("avx2,fma"))) static void split_nodes_avx2(const SplitArgs
 #else
 #define DISPATCH(fn, ...) fn##_base(__VA_ARGS__)
 #endif
-
 
 /* first_layer(index, table, width, owner_keys, owner_bytes, parent, above_child, above_bytes,
  *             parent_base, neighbours, known, near_keys, level_bytes, fixed, fixed_keys,
@@ -570,7 +549,8 @@ static PyObject *first_layer(PyObject *self, PyObject *args) {
     for (int j = 0; j < OWNERS; j++) bad |= owner_keys[j] < 0 || owner_keys[j] + 255 >= rows;
     for (int j = 0; j < 26; j++) bad |= near_keys[j] < 0 || near_keys[j] + 255 >= rows;
     for (int j = 0; j < FIXED; j++) bad |= fixed_keys[j] < 0 || fixed_keys[j] + 128 >= rows;
-    for (Py_ssize_t j = 0; j < known_count; j++) bad |= known[j] < 0 || known[j] >= 26;
+    bad |= known_count > 26;
+    for (Py_ssize_t j = 0; j < known_count && j < 26; j++) bad |= known[j] < 0 || known[j] >= 26;
     if (has_above)
         bad |= (int64_t)parent_base + 8 * PARENTS * 257 > rows || parents != nodes ||
                items(&b[ACHILD], 8) != above;

@@ -27,6 +27,7 @@ import numpy as np
 from ncodec.pointcloud.far import FAR_FEATURES, FAR_MAX, FarContext
 from ncodec.pointcloud.neighbours import OFFSETS
 from ncodec.pointcloud.octree import CHILD_OFFSETS
+from ncodec.pointcloud.scratch import Scratch
 
 NEAR_FEATURES = 96
 FEATURES = NEAR_FEATURES + FAR_FEATURES
@@ -69,21 +70,6 @@ def half_octaves(value_mm: float) -> int:
     """floor(2 * log2(value)), exactly (frexp and a comparison, no logarithm)."""
     mantissa, exponent = math.frexp(value_mm)
     return 2 * (exponent - 1) + int(mantissa >= math.sqrt(0.5))
-
-
-class FeatureBuffer:
-    """One float32 array reused for every group's feature rows of a walk: a fresh (n, 316)
-    array per group costs a page fault per 4 KiB (the OS zeroes every new page), about as much
-    as writing the features. Rows handed out are valid until the next call."""
-
-    def __init__(self) -> None:
-        self._data = np.empty(0, dtype=np.float32)
-
-    def rows(self, count: int) -> np.ndarray:
-        """An uninitialized (count, FEATURES) float32 array."""
-        if self._data.size < count * FEATURES:
-            self._data = np.empty(2 * count * FEATURES, dtype=np.float32)
-        return self._data[: count * FEATURES].reshape(count, FEATURES)
 
 
 class LevelContext:
@@ -134,9 +120,7 @@ class LevelContext:
         """(n, 4) int16: the height, cell size, distance and slope features of nodes `index`."""
         return self.fixed_values[index]
 
-    def features(
-        self, group: int, buffer: FeatureBuffer | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def features(self, group: int, buffer: Scratch | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The node indexes of a group and their features (n, FEATURES) float32 (small
         integers, exact); in `buffer`'s rows if given (overwritten by the next call)."""
         index = self.groups[group]
@@ -145,7 +129,9 @@ class LevelContext:
         if buffer is None:
             out = np.zeros((len(index), FEATURES), dtype=np.float32)
         else:
-            out = buffer.rows(len(index))
+            # Reused across groups: a fresh (n, 316) array per group costs a page fault per
+            # 4 KiB (the OS zeroes every new page), about as much as writing the features.
+            out = buffer.array("features", (len(index), FEATURES), np.float32)
             out[:, 52:76] = 0
             out[:, 84:92] = 0
         out[:, :26] = exists

@@ -14,10 +14,11 @@ import numpy as np
 
 from ncodec.coding import AnsStack, DecodeOrderWriter
 from ncodec.errors import FormatError
-from ncodec.pointcloud.context import GROUPS, FeatureBuffer, LevelContext
+from ncodec.pointcloud.context import GROUPS, LevelContext
 from ncodec.pointcloud.far import FarContext
 from ncodec.pointcloud.neighbours import next_level, root_neighbours
 from ncodec.pointcloud.octree import Octree, expand
+from ncodec.pointcloud.scratch import Scratch
 
 SENSOR_LIMIT = 1 << 40
 
@@ -31,7 +32,7 @@ class Contexts(Protocol):
 
 
 def _inputs(
-    contexts: object, level: LevelContext, group: int, buffer: FeatureBuffer | None
+    contexts: object, level: LevelContext, group: int, buffer: Scratch | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """A group's node indices and what `contexts` codes them from: its own `inputs` if it
     has them (the learned split contexts: the first layer's outputs), else the features."""
@@ -92,7 +93,7 @@ def encode(tree: Octree, step_mm: float, sensor: np.ndarray, contexts: object) -
     if getattr(contexts, "stateless", False):
         levels = list(walk(tree.depth, step_mm, sensor, tree.occupancy))
         stack = AnsStack()
-        buffer = FeatureBuffer()
+        buffer = Scratch()
         for level in reversed(levels):
             for g in reversed(range(GROUPS)):
                 index, features = _inputs(contexts, level, g, buffer)
@@ -111,7 +112,7 @@ def decode(
     if depth < 1:
         raise FormatError(f"invalid octree depth {depth}")
     stack = AnsStack.from_bytes(data)
-    buffer = FeatureBuffer() if getattr(contexts, "stateless", False) else None
+    buffer = Scratch() if getattr(contexts, "stateless", False) else None
     for level in walk(depth, step_mm, sensor):
         for g in range(GROUPS):
             index, features = _inputs(contexts, level, g, buffer)
