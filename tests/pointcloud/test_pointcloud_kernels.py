@@ -76,6 +76,44 @@ def test_split_and_several_weights_equal_numpy(instruction_set):
     assert len(np.unique(weights.argmax(axis=1))) > 1  # not a degenerate comparison
 
 
+def split_outputs(pre, body, head, last, net):
+    """The split kernel's hidden activations and coder weights for these layers."""
+    hidden = np.zeros((len(pre), body[-1][0].shape[1]), dtype=np.float32)
+    weights = np.zeros((len(pre), last[0][0].shape[1]))
+    KERNELS.compiled().split_weights(
+        pre, pre.shape[1], body, head, last, net.exp, WEIGHT_BITS_FOR_TESTS, hidden, weights
+    )
+    return hidden, weights
+
+
+def test_split_kernel_layers_with_and_without_a_16_bit_form():
+    """AVX2 runs hidden layers in 16-bit integers where their weights allow it (integers times
+    a power of two, below 2**15) and in float32 where not: both instruction sets agree either
+    way, on the shipped layers and on exact layers that have no 16-bit form."""
+    module = KERNELS.compiled()
+    if "avx2" not in instruction_sets():
+        pytest.skip("no AVX2 here")
+    net = network()
+    rng = np.random.default_rng(3)
+    pre = (rng.integers(-2000, 2000, (500, net.hidden)) / 4).astype(np.float32)
+    body, head, last = net.layers[1:-1], net.split[:-1], net.split[-1:]
+    # Exact in float32 but without a 16-bit form: an integer of 33000 in each column.
+    weight_int = rng.integers(-40, 40, (net.hidden, net.hidden))
+    weight_int[rng.integers(0, net.hidden, net.hidden), np.arange(net.hidden)] = 33000
+    scale = np.float32(2.0**-8)
+    wide = [(weight_int.astype(np.float32) * scale, np.full(net.hidden, 64, np.float32))]
+    for layers in (body, wide):
+        outputs = {}
+        for name in instruction_sets():
+            previous = module.set_instruction_set(name)
+            outputs[name] = split_outputs(pre, layers, head, last, net)
+            module.set_instruction_set(previous)
+        hidden, weights = outputs["avx2"]
+        assert np.array_equal(hidden, outputs["baseline"][0])
+        assert np.array_equal(weights, outputs["baseline"][1])
+        assert len(np.unique(hidden)) > 10  # activations vary: a real comparison
+
+
 @pytest.mark.parametrize("step_mm", [8.0, 30.0])
 def test_same_stream_and_points_with_and_without_kernels(step_mm):
     xyz = lidar_like(3000, seed=9)

@@ -54,6 +54,14 @@ static void release(Buffer *buffers, int count) {
 }
 
 #define INLINE static inline __attribute__((always_inline))
+
+/* x86-64 with GCC or Clang: the loops are also compiled for AVX2 with FMA (see the end). */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define HAVE_AVX2_VARIANT 1
+#include <immintrin.h>
+#else
+#define HAVE_AVX2_VARIANT 0
+#endif
 #if defined(_MSC_VER)
 #define RESTRICT __restrict
 #else
@@ -244,6 +252,8 @@ typedef struct {
     Py_ssize_t n;
     int width, weight_bits;
     const float *last_rows; /* the output layer's weight transposed (K, in), or NULL */
+    /* the body's and the head's layers in integer form (AVX2 only; NULL: floats) */
+    const struct PairLayer *body_pairs, *head_pairs;
 } SplitArgs;
 
 /* The positions of the nonzero inputs (after a ReLU a third are zero, and a zero input adds an
@@ -347,24 +357,6 @@ INLINE void floor_clip(float *RESTRICT x, int width) {
     }
 }
 
-/* Layers (each followed by floor and a clip to 0..255) from x into x; returns the width. */
-INLINE int hidden_layers(const Layers *layers, float *RESTRICT x, float *RESTRICT y, int w) {
-    for (int k = 0; k < layers->count; k++) {
-        int cout = layers->cin[k + 1];
-        if (w == 64 && cout == 64) { /* the shipped width, with constant loop bounds */
-            dense(x, 64, layers->weight[k], layers->bias[k], 64, y);
-            floor_clip(y, 64);
-            memcpy(x, y, sizeof(float) * 64);
-        } else {
-            dense(x, w, layers->weight[k], layers->bias[k], cout, y);
-            floor_clip(y, cout);
-            memcpy(x, y, sizeof(float) * cout);
-        }
-        w = cout;
-    }
-    return w;
-}
-
 /* `integer_mlp.weights_from_gaps` of one node's logits y (K symbols, floored here): gap =
  * min(best - z, 255), e = exp[gap], R = ((2**20 - K) << 32) // sum e, f = (e R) >> 32 (e <= 2**16
  * and R <= 2**36, so the product fits), weight = f 2**b + 2**b - 1, plus what the floors left
@@ -398,6 +390,115 @@ INLINE void logits_to_weights(float *RESTRICT y, int symbols, const uint64_t *RE
     out[top] += (double)(free_count - used) * scale;
 }
 
+/* A layer in 16-bit integers for AVX2's pair multiply-add (vpmaddwd: 16 products of 16-bit
+ * integers, summed in pairs into 32-bit integers, per instruction: twice the products of a
+ * float32 FMA). The exported layers are integers times 2**-shift (integer_mlp), so where those
+ * integers fit 16 bits, every sum fits 31 bits and the inputs are integers 0..255, the integer
+ * sums are the float path's exact sums times 2**shift, and an arithmetic shift right is the
+ * same floor: the same outputs, bit for bit (the tests compare the two instruction sets). */
+typedef struct PairLayer {
+    int shift, pairs, chunks; /* chunks of 64 outputs, zero-padded */
+    int16_t *weight;          /* (chunks, pairs, 64, 2): inputs 2p and 2p + 1 of each output */
+    int32_t *bias;            /* (chunks * 64) */
+} PairLayer;
+
+static void free_pair_layer(PairLayer *layer) {
+    PyMem_Free(layer->weight);
+    PyMem_Free(layer->bias);
+    layer->weight = NULL;
+    layer->bias = NULL;
+}
+
+/* The smallest s <= 24 such that weight (cin, cout) and bias times 2**s are integers (from the
+ * lowest set bit of each value's significand, read from its IEEE bits); -1 if there is none. */
+static int integer_shift(const float *weight, const float *bias, int cin, int cout) {
+    int shift = 0;
+    Py_ssize_t weights = (Py_ssize_t)cin * cout;
+    for (Py_ssize_t k = 0; k < weights + cout; k++) {
+        float v = k < weights ? weight[k] : bias[k - weights];
+        uint32_t bits;
+        memcpy(&bits, &v, sizeof(bits));
+        int field = (int)((bits >> 23) & 0xff);
+        uint32_t significand = bits & 0x7fffff;
+        if (field == 0xff) return -1; /* infinite or NaN */
+        if (field == 0 && significand == 0) continue; /* zero */
+        if (field) significand |= 0x800000;
+        /* v = significand * 2**(field - 150) (subnormals: 2**-149) */
+        int lowest = (field ? field - 150 : -149) + __builtin_ctz(significand);
+        if (-lowest > shift) shift = -lowest;
+    }
+    return shift <= 24 ? shift : -1;
+}
+
+/* The integer form of a layer (weight (cin, cout), bias) in `out`: 1, or 0 if it has none (then
+ * the float path runs; out->weight is NULL), -1 (MemoryError set) if an allocation failed. */
+static int pair_layer(const float *weight, const float *bias, int cin, int cout, PairLayer *out) {
+    memset(out, 0, sizeof(*out));
+    if (cin % 2 || cin > MAX_WIDTH || cout > MAX_WIDTH) return 0;
+    int shift = integer_shift(weight, bias, cin, cout);
+    if (shift < 0) return 0;
+    float scale = ldexpf(1.0f, shift);
+    for (int o = 0; o < cout; o++) {
+        double bound = fabs((double)bias[o] * scale);
+        for (int j = 0; j < cin; j++) {
+            double w = fabs((double)weight[(Py_ssize_t)j * cout + o] * scale);
+            if (w >= 32768.0) return 0;
+            bound += 255.0 * w;
+        }
+        if (bound >= 2147483648.0) return 0;
+    }
+    int chunks = (cout + 63) / 64, pairs = cin / 2;
+    out->weight = PyMem_Calloc((size_t)chunks * pairs * 128, sizeof(int16_t));
+    out->bias = PyMem_Calloc((size_t)chunks * 64, sizeof(int32_t));
+    if (!out->weight || !out->bias) {
+        free_pair_layer(out);
+        PyErr_NoMemory();
+        return -1;
+    }
+    out->shift = shift;
+    out->pairs = pairs;
+    out->chunks = chunks;
+    for (int o = 0; o < cout; o++) {
+        int16_t *column = out->weight + ((Py_ssize_t)(o / 64) * pairs * 64 + o % 64) * 2;
+        for (int j = 0; j < cin; j++)
+            column[(j / 2) * 128 + j % 2] = (int16_t)(weight[(Py_ssize_t)j * cout + o] * scale);
+        out->bias[o] = (int32_t)(bias[o] * scale);
+    }
+    return 1;
+}
+
+#if HAVE_AVX2_VARIANT
+/* y (chunks * 64) = floor(x @ weight + bias) clipped to 0..255, for inputs x (cin)
+ * that are integers 0..255 (the caller's guarantee); pairs of zero inputs are skipped. */
+__attribute__((target("avx2,fma"))) static void pair_dense(const PairLayer *layer,
+                                                           const float *RESTRICT x,
+                                                           float *RESTRICT y) {
+    const __m128i shift = _mm_cvtsi32_si128(layer->shift);
+    const __m256i zero = _mm256_setzero_si256(), top = _mm256_set1_epi32(255);
+    for (int c = 0; c < layer->chunks; c++) {
+        const int16_t *weight = layer->weight + (Py_ssize_t)c * layer->pairs * 128;
+        __m256i acc[8];
+        for (int t = 0; t < 8; t++)
+            acc[t] = _mm256_loadu_si256((const __m256i *)(layer->bias + 64 * c + 8 * t));
+        for (int p = 0; p < layer->pairs; p++) {
+            int32_t pair = (int32_t)x[2 * p] | ((int32_t)x[2 * p + 1] << 16);
+            if (!pair) continue;
+            __m256i v = _mm256_set1_epi32(pair);
+            const __m256i *w = (const __m256i *)(weight + p * 128);
+            for (int t = 0; t < 8; t++)
+                acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(v, _mm256_loadu_si256(w + t)));
+        }
+        for (int t = 0; t < 8; t++) {
+            __m256i z = _mm256_sra_epi32(acc[t], shift);
+            z = _mm256_min_epi32(_mm256_max_epi32(z, zero), top);
+            _mm256_storeu_ps(y + 64 * c + 8 * t, _mm256_cvtepi32_ps(z));
+        }
+    }
+}
+#else
+static void pair_dense(const PairLayer *layer, const float *x, float *y) {}
+#endif
+
 typedef struct {
     const float *hidden;
     const Layers *layer;
@@ -423,22 +524,59 @@ INLINE void wide_body(const WideArgs *a) {
     }
 }
 
-/* The node loop of `split_weights`. */
+/* Nodes per block of `split_body`: each layer runs over a block's nodes in turn, so its weights
+ * stay in the L1 cache (a 64x64 layer is 16 KB) instead of every layer's weights passing
+ * through it for each node. */
+#define SPLIT_BLOCK 16
+
+/* Layers (each followed by floor and a clip to 0..255) applied to each of `count` rows of xs
+ * (MAX_WIDTH apart) in place, layer by layer; returns the width. */
+INLINE int hidden_layers_block(const Layers *layers, const PairLayer *pairs,
+                               float (*RESTRICT xs)[MAX_WIDTH], int count, int w) {
+    float y[MAX_WIDTH];
+    for (int k = 0; k < layers->count; k++) {
+        int cout = layers->cin[k + 1];
+        for (int b = 0; b < count; b++) {
+            if (pairs && pairs[k].weight) {
+                pair_dense(&pairs[k], xs[b], y); /* xs: floor_clip's or a layer's */
+            } else if (w == 64 && cout == 64) {
+                dense(xs[b], 64, layers->weight[k], layers->bias[k], 64, y);
+                floor_clip(y, 64);
+            } else {
+                dense(xs[b], w, layers->weight[k], layers->bias[k], cout, y);
+                floor_clip(y, cout);
+            }
+            memcpy(xs[b], y, sizeof(float) * cout);
+        }
+        w = cout;
+    }
+    return w;
+}
+
+/* The node loop of `split_weights`, SPLIT_BLOCK nodes at a time. */
 INLINE void split_body(const SplitArgs *a) {
-    float x[MAX_WIDTH], y[MAX_WIDTH];
+    float xs[SPLIT_BLOCK][MAX_WIDTH], y[MAX_WIDTH];
     const int symbols = a->last->cin[1];
     const int hidden_width = a->body->cin[a->body->count];
-    for (Py_ssize_t i = 0; i < a->n; i++) {
-        memcpy(x, a->pre + i * a->width, sizeof(float) * a->width);
-        floor_clip(x, a->width);
-        int w = hidden_layers(a->body, x, y, a->width);
-        memcpy(a->hidden_out + i * hidden_width, x, sizeof(float) * hidden_width);
-        w = hidden_layers(a->head, x, y, w);
-        if (a->last_rows)
-            dense_dot(x, w, a->last_rows, a->last->bias[0], symbols, y);
-        else
-            dense(x, w, a->last->weight[0], a->last->bias[0], symbols, y);
-        logits_to_weights(y, symbols, a->exp_int, a->weight_bits, a->weights_out + i * symbols);
+    for (Py_ssize_t start = 0; start < a->n; start += SPLIT_BLOCK) {
+        int count = a->n - start < SPLIT_BLOCK ? (int)(a->n - start) : SPLIT_BLOCK;
+        for (int b = 0; b < count; b++) {
+            memcpy(xs[b], a->pre + (start + b) * a->width, sizeof(float) * a->width);
+            floor_clip(xs[b], a->width);
+        }
+        int w = hidden_layers_block(a->body, a->body_pairs, xs, count, a->width);
+        for (int b = 0; b < count; b++)
+            memcpy(a->hidden_out + (start + b) * hidden_width, xs[b],
+                   sizeof(float) * hidden_width);
+        w = hidden_layers_block(a->head, a->head_pairs, xs, count, w);
+        for (int b = 0; b < count; b++) {
+            if (a->last_rows)
+                dense_dot(xs[b], w, a->last_rows, a->last->bias[0], symbols, y);
+            else
+                dense(xs[b], w, a->last->weight[0], a->last->bias[0], symbols, y);
+            logits_to_weights(y, symbols, a->exp_int, a->weight_bits,
+                              a->weights_out + (start + b) * symbols);
+        }
     }
 }
 
@@ -450,9 +588,12 @@ static void wide_nodes_base(const WideArgs *a) { wide_body(a); }
 static int first_layer_nodes_base(const FirstLayerArgs *a) {
     return a->width == 64 ? first_layer_body(a, 64) : first_layer_body(a, a->width);
 }
-static void split_nodes_base(const SplitArgs *a) { split_body(a); }
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-#define HAVE_AVX2_VARIANT 1
+static void split_nodes_base(const SplitArgs *a) {
+    SplitArgs floats = *a;
+    floats.body_pairs = floats.head_pairs = NULL;
+    split_body(&floats);
+}
+#if HAVE_AVX2_VARIANT
 __attribute__((target("avx2,fma"))) static void wide_nodes_avx2(const WideArgs *a) {
     wide_body(a);
 }
@@ -462,8 +603,6 @@ __attribute__((target("avx2,fma"))) static int first_layer_nodes_avx2(const Firs
 __attribute__((target("avx2,fma"))) static void split_nodes_avx2(const SplitArgs *a) {
     split_body(a);
 }
-#else
-#define HAVE_AVX2_VARIANT 0
 #endif
 
 #include "../_instruction_sets.h"
@@ -776,12 +915,27 @@ static PyObject *split_weights(PyObject *self, PyObject *args) {
             for (int k = 0; k < symbols; k++)
                 last_rows[k * last_in + j] = last.weight[0][j * symbols + k];
     }
-    SplitArgs args_ = {pre, &body, &head, &last, exp_int, hidden_out, weights_out, n, width,
-                       weight_bits, last_rows};
-    DISPATCH(split_nodes, &args_);
+    PairLayer pairs[2][MAX_LAYERS];
+    memset(pairs, 0, sizeof(pairs));
+    int failed = 0;
+    for (int k = 0; k < body.count && !failed; k++)
+        failed = pair_layer(body.weight[k], body.bias[k], body.cin[k], body.cin[k + 1],
+                            &pairs[0][k]) < 0;
+    for (int k = 0; k < head.count && !failed; k++)
+        failed = pair_layer(head.weight[k], head.bias[k], head.cin[k], head.cin[k + 1],
+                            &pairs[1][k]) < 0;
+    if (!failed) {
+        SplitArgs args_ = {pre, &body, &head, &last, exp_int, hidden_out, weights_out, n, width,
+                           weight_bits, last_rows, pairs[0], pairs[1]};
+        DISPATCH(split_nodes, &args_);
+        result = Py_None;
+        Py_INCREF(result);
+    }
+    for (int k = 0; k < MAX_LAYERS; k++) {
+        free_pair_layer(&pairs[0][k]);
+        free_pair_layer(&pairs[1][k]);
+    }
     PyMem_Free(last_rows);
-    result = Py_None;
-    Py_INCREF(result);
 done:
     release(b, 4);
     release_layers(&body);
