@@ -160,7 +160,9 @@ def family_params(
             array = array.reshape(count, *array.shape[len(shape) :])
         else:
             raise InputError(f"a family parameter of shape {array.shape} does not fit {shape}")
-        if not np.all(np.isfinite(array)):
+        # One pass without a temporary: a finite sum means every value is finite (inf and NaN
+        # propagate); only an overflowing sum needs the element-wise check.
+        if not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
             raise InputError("family parameters must be finite")
         arrays.append(np.ascontiguousarray(array))
     return arrays
