@@ -82,6 +82,7 @@ def main() -> None:
                 row.update(measure(xyz, bits, args.model, args.repeat))
                 rows.append(row)
                 print(json.dumps(row), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "speed.json").write_text(json.dumps(rows, indent=1) + "\n")
     lines = [
         f"CPU seconds of one thread per scan (median of {args.repeat} runs; wall in brackets),",
