@@ -141,6 +141,31 @@ def test_kernels_reject_bad_arguments():
         module.set_instruction_set("sse9")
 
 
+def test_wide_weights_of_non_finite_inputs_stay_in_bounds():
+    """NaN or infinite activations (never produced by a file, but the kernel is callable) read
+    only inside the exp table, give the same weights on both instruction sets, each row summing
+    to the coder's total."""
+    module = KERNELS.compiled()
+    net = network()
+    hidden = np.random.default_rng(4).integers(0, 256, (64, net.hidden)).astype(np.float32)
+    hidden[::4, 3] = np.nan
+    hidden[1::4, 5] = np.inf
+    hidden[2::4, 7] = -np.inf
+    results = []
+    for name in instruction_sets():
+        previous = module.set_instruction_set(name)
+        out = np.zeros((len(hidden), 247))
+        module.wide_weights(hidden, [net.several], net.exp, WEIGHT_BITS_FOR_TESTS, out)
+        module.set_instruction_set(previous)
+        results.append(out)
+    for out in results:
+        assert np.all(np.isfinite(out)) and np.all(out > 0)
+        assert np.array_equal(out, results[0])
+    scale = 2.0**WEIGHT_BITS_FOR_TESTS
+    counts = (results[0] + 1) / scale  # weight = count 2**b - 1
+    assert np.array_equal(counts.sum(axis=1), np.full(len(hidden), 2.0**20))
+
+
 def test_first_layer_kernel_rejects_out_of_range_indexes():
     xyz = lidar_like(800, seed=2)
     origin = xyz.min(axis=0).astype(np.float64)

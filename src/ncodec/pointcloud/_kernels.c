@@ -357,6 +357,10 @@ INLINE void floor_clip(float *RESTRICT x, int width) {
     }
 }
 
+/* The exp-table index of a gap best - z: the gap clipped to 0..255 (NaN, from non-finite
+ * inputs, reads index 0: never out of range). */
+INLINE int gap_index(float gap) { return gap > 0.0f ? (gap < 255.0f ? (int)gap : 255) : 0; }
+
 /* `integer_mlp.weights_from_gaps` of one node's logits y (K symbols, floored here): gap =
  * min(best - z, 255), e = exp[gap], R = ((2**20 - K) << 32) // sum e, f = (e R) >> 32 (e <= 2**16
  * and R <= 2**36, so the product fits), weight = f 2**b + 2**b - 1, plus what the floors left
@@ -377,8 +381,7 @@ INLINE void logits_to_weights(float *RESTRICT y, int symbols, const uint64_t *RE
     }
     uint64_t e[MAX_SYMBOLS], total = 0;
     for (int k = 0; k < symbols; k++) {
-        float gap = best - y[k];
-        e[k] = exp_int[gap > 255.0f ? 255 : (int)gap];
+        e[k] = exp_int[gap_index(best - y[k])];
         total += e[k];
     }
     uint64_t ratio = (free_count << 32) / total, used = 0;
@@ -389,6 +392,73 @@ INLINE void logits_to_weights(float *RESTRICT y, int symbols, const uint64_t *RE
     }
     out[top] += (double)(free_count - used) * scale;
 }
+
+#if HAVE_AVX2_VARIANT
+/* `logits_to_weights` in AVX2 vectors, for the wide (247-symbol) head: the same integers. The
+ * exp values (<= 2**16) as floats and their sum (< 2**24) are exact in float32, e R (< 2**53)
+ * and the floor of e R 2**-32 in float64; the first most likely symbol is found as before. */
+__attribute__((target("avx2,fma"))) static void logits_to_weights_avx2(
+    float *RESTRICT y, int symbols, const float *RESTRICT exp_float, int weight_bits,
+    double *RESTRICT out) {
+    const uint64_t free_count = ((uint64_t)1 << 20) - (uint64_t)symbols;
+    const double scale = (double)(1u << weight_bits);
+    const int whole = symbols & ~7;
+    float best = floorf(y[0]);
+    __m256 best8 = _mm256_set1_ps(best);
+    for (int k = 0; k < whole; k += 8) {
+        __m256 v = _mm256_floor_ps(_mm256_loadu_ps(y + k));
+        _mm256_storeu_ps(y + k, v);
+        best8 = _mm256_max_ps(v, best8); /* NaN: keeps best8 */
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, best8);
+    for (int t = 0; t < 8; t++) best = lanes[t] > best ? lanes[t] : best;
+    for (int k = whole; k < symbols; k++) {
+        y[k] = floorf(y[k]);
+        best = y[k] > best ? y[k] : best;
+    }
+    int top = 0;
+    while (top < symbols && !(y[top] == best)) top++;
+    if (top == symbols) top = 0; /* only with non-finite logits */
+    float e[MAX_SYMBOLS];
+    const __m256 best_all = _mm256_set1_ps(best), zero = _mm256_setzero_ps();
+    const __m256 last = _mm256_set1_ps(255.0f);
+    __m256 sum8 = _mm256_setzero_ps();
+    for (int k = 0; k < whole; k += 8) {
+        __m256 gap = _mm256_sub_ps(best_all, _mm256_loadu_ps(y + k));
+        gap = _mm256_min_ps(_mm256_max_ps(gap, zero), last); /* NaN -> 0, as gap_index */
+        __m256 v = _mm256_i32gather_ps(exp_float, _mm256_cvttps_epi32(gap), 4);
+        _mm256_storeu_ps(e + k, v);
+        sum8 = _mm256_add_ps(sum8, v);
+    }
+    _mm256_storeu_ps(lanes, sum8);
+    float total = 0.0f;
+    for (int t = 0; t < 8; t++) total += lanes[t];
+    for (int k = whole; k < symbols; k++) {
+        e[k] = exp_float[gap_index(best - y[k])];
+        total += e[k];
+    }
+    const uint64_t ratio = (free_count << 32) / (uint64_t)total;
+    const __m256d ratio4 = _mm256_set1_pd((double)ratio * 0x1p-32);
+    const __m256d scale4 = _mm256_set1_pd(scale), offset4 = _mm256_set1_pd(scale - 1.0);
+    __m256d used4 = _mm256_setzero_pd();
+    const int quads = symbols & ~3;
+    for (int k = 0; k < quads; k += 4) {
+        __m256d f = _mm256_floor_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(e + k)), ratio4));
+        used4 = _mm256_add_pd(used4, f);
+        _mm256_storeu_pd(out + k, _mm256_add_pd(_mm256_mul_pd(f, scale4), offset4));
+    }
+    double sums[4];
+    _mm256_storeu_pd(sums, used4);
+    double used = (sums[0] + sums[1]) + (sums[2] + sums[3]);
+    for (int k = quads; k < symbols; k++) {
+        double f = floor((double)e[k] * ((double)ratio * 0x1p-32));
+        used += f;
+        out[k] = f * scale + (scale - 1.0);
+    }
+    out[top] += ((double)free_count - used) * scale;
+}
+#endif
 
 /* A layer in 16-bit integers for AVX2's pair multiply-add (vpmaddwd: 16 products of 16-bit
  * integers, summed in pairs into 32-bit integers, per instruction: twice the products of a
@@ -508,6 +578,8 @@ typedef struct {
     int weight_bits;
     const float *padded, *padded_bias; /* weight (in, stride) and bias, zero-padded */
     int stride;
+    const float *exp_float; /* the exp table as floats (exact), for the AVX2 count path */
+    int vector_counts;      /* set by the AVX2 variant */
 } WideArgs;
 
 /* The node loop of `wide_weights`. */
@@ -520,6 +592,13 @@ INLINE void wide_body(const WideArgs *a) {
         int m = nonzero_inputs(x, cin, used);
         for (int k = 0; k < a->stride; k += 64)
             dense64(x, used, m, a->padded + k, a->stride, a->padded_bias + k, y + k);
+#if HAVE_AVX2_VARIANT
+        if (a->vector_counts) {
+            logits_to_weights_avx2(y, symbols, a->exp_float, a->weight_bits,
+                                   a->weights_out + i * symbols);
+            continue;
+        }
+#endif
         logits_to_weights(y, symbols, a->exp_int, a->weight_bits, a->weights_out + i * symbols);
     }
 }
@@ -595,7 +674,9 @@ static void split_nodes_base(const SplitArgs *a) {
 }
 #if HAVE_AVX2_VARIANT
 __attribute__((target("avx2,fma"))) static void wide_nodes_avx2(const WideArgs *a) {
-    wide_body(a);
+    WideArgs vectors = *a;
+    vectors.vector_counts = 1;
+    wide_body(&vectors);
 }
 __attribute__((target("avx2,fma"))) static int first_layer_nodes_avx2(const FirstLayerArgs *a) {
     return a->width == 64 ? first_layer_body(a, 64) : first_layer_body(a, a->width);
@@ -844,8 +925,10 @@ static PyObject *wide_weights(PyObject *self, PyObject *args) {
         memcpy(padded + (Py_ssize_t)j * stride, layer.weight[0] + (Py_ssize_t)j * symbols,
                sizeof(float) * symbols);
     memcpy(padded + (Py_ssize_t)cin * stride, layer.bias[0], sizeof(float) * symbols);
+    float exp_float[256];
+    for (int k = 0; k < 256; k++) exp_float[k] = (float)exp_int[k]; /* <= 2**16: exact */
     WideArgs args_ = {b[0].view.buf, &layer, exp_int, b[2].view.buf, n, weight_bits, padded,
-                      padded + (Py_ssize_t)cin * stride, stride};
+                      padded + (Py_ssize_t)cin * stride, stride, exp_float, 0};
     DISPATCH(wide_nodes, &args_);
     PyMem_Free(padded);
     result = Py_None;
