@@ -31,7 +31,7 @@ from ncodec.pointcloud.context import NEAR_FEATURES, LevelContext
 from ncodec.pointcloud.integer_mlp import IntegerMLP
 from ncodec.pointcloud.kernels import KERNELS
 from ncodec.pointcloud.neighbours import CHILD_SLOT, PARENT_SLOT
-from ncodec.pointcloud.scratch import Scratch
+from ncodec.pointcloud.scratch import Scratch, aligned_empty
 
 GROUPS = context.GROUPS
 OWNERS = 27
@@ -116,7 +116,9 @@ class FirstLayer:
             table[_FIXED_KEYS[i] : _FIXED_KEYS[i] + FIXED_VALUES] = values * weight[92 + i]
         table[_BIAS_BASE:] = weight[84:92] + np.asarray(bias, dtype=np.float64)
         # Exact: each entry is an integer multiple of the layer's power of two below 2**24.
-        self.table = torch.from_numpy(table.astype(np.float32))
+        aligned = aligned_empty(table.shape, np.float32)
+        aligned[...] = table
+        self.table = torch.from_numpy(aligned)
         self.far_counts = np.ascontiguousarray(weight[_FAR_COUNTS:_PARENT_SHELL], np.float32)
         zero_keys = np.r_[_OWNER_KEYS.ravel(), _PARENT_BASE + np.arange(GROUPS * 26) * STRIDE]
         zero_keys = np.r_[zero_keys, _NEAR_KEYS, _FIXED_KEYS]

@@ -13,6 +13,18 @@ import math
 
 import numpy as np
 
+CACHE_LINE = 64
+
+
+def aligned_empty(shape: tuple[int, ...], dtype: type | np.dtype) -> np.ndarray:
+    """An uninitialized C-contiguous array starting on a cache line (numpy only promises 16
+    bytes): the kernels read 64-float rows, and a row that starts mid-line spans 5 lines, not 4."""
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    raw = np.empty(nbytes + CACHE_LINE, dtype=np.uint8)
+    start = -raw.ctypes.data % CACHE_LINE
+    return raw[start : start + nbytes].view(dtype).reshape(shape)
+
 
 class Scratch:
     """Named reusable buffers (one per name), grown on demand."""
@@ -27,6 +39,6 @@ class Scratch:
         buffer = self._buffers.get(name)
         if buffer is None or buffer.dtype != dtype or buffer.size < size:
             grown = 0 if buffer is None or buffer.dtype != dtype else 2 * buffer.size
-            buffer = np.empty(max(size, grown), dtype=dtype)
+            buffer = aligned_empty((max(size, grown),), dtype)
             self._buffers[name] = buffer
         return buffer[:size].reshape(shape)
