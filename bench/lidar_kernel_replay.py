@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
+import os
 import pickle
 import sys
 import time
@@ -26,6 +27,7 @@ from types import ModuleType
 import numpy as np
 
 from ncodec import api
+from ncodec.errors import NcodecError
 from ncodec.pointcloud import (
     codec,  # noqa: F401  (registers lidar-octree)
     kernels,
@@ -78,8 +80,10 @@ def capture(scan: Path, out: Path) -> None:
         api.decode(scan.read_bytes())
     finally:
         kernels.KERNELS._module = module
-    with open(out, "wb") as f:
+    partial = out.with_name(out.name + ".partial")
+    with open(partial, "wb") as f:
         pickle.dump({"calls": recorder.calls, "arrays": recorder.arrays}, f, protocol=5)
+    os.replace(partial, out)  # no half-written file under the final name
     print(f"{len(recorder.calls)} calls, {len(recorder.arrays)} distinct arrays -> {out}")
 
 
@@ -157,10 +161,15 @@ def main() -> None:
     rep.add_argument("builds", type=Path, nargs="+")
     rep.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    if args.command == "capture":
-        capture(args.scan, args.out)
-    else:
-        replay(args.calls, args.builds, args.repeat)
+    if args.command == "replay" and args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    try:
+        if args.command == "capture":
+            capture(args.scan, args.out)
+        else:
+            replay(args.calls, args.builds, args.repeat)
+    except (OSError, NcodecError, pickle.UnpicklingError, KeyError, EOFError) as err:
+        sys.exit(f"lidar_kernel_replay: error: {err}")
 
 
 if __name__ == "__main__":

@@ -118,6 +118,8 @@ def main() -> None:
     parser.add_argument("--run", required=True, type=Path)
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
+    if args.split and args.init_from is None:
+        parser.error("--split needs --init-from (the circuit whose states it splits)")
     spec, args.augment = args.augment, parse_augment(args.augment) if args.augment else None
     torch.set_num_threads(1)
     images = load_digits(args.data)
