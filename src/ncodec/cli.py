@@ -43,8 +43,18 @@ class _Group(click.Group):
             self.add_command(getattr(importlib.import_module(module), attribute), name)
         return super().get_command(ctx, name)
 
+    def _import_command(self, ctx: click.Context) -> None:
+        """Import the named subcommand's module (and torch with it) now, while Ctrl-C still
+        exits at once: a KeyboardInterrupt raised inside torch's import could unwind through
+        its C++ initialization, which then aborted the process (SIGABRT, a Python trace)."""
+        # Click keeps the subcommand's name apart from its arguments until it resolves it.
+        tokens = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        if tokens:
+            self.get_command(ctx, tokens[0])
+
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
+            self._import_command(ctx)
             with interrupts.raising():
                 return super().invoke(ctx)
         except NcodecError as err:

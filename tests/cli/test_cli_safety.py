@@ -168,7 +168,9 @@ def test_a_closed_pipe_ends_quietly_with_141(photo_ncz):
 
 @pytest.mark.parametrize("delay", [0.0, 0.3, 1.2])
 def test_ctrl_c_during_startup_imports_is_one_line(tmp_path, delay):
-    # Regression: Ctrl-C in the first seconds (importing torch) printed a Python traceback.
+    # Regression: Ctrl-C in the first seconds (importing torch) printed a Python traceback;
+    # later, Ctrl-C while the subcommand's module imported torch could abort the process
+    # (SIGABRT) from inside torch's C++ initialization.
     # `info -` waits on an open pipe once started, so the signal lands during the imports or
     # during the read, never after the process has finished (a race on a busy machine).
     process = subprocess.Popen(
@@ -178,8 +180,7 @@ def test_ctrl_c_during_startup_imports_is_one_line(tmp_path, delay):
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
-    assert process.returncode == 130
-    assert err == b"ncodec: interrupted\n"
+    assert (process.returncode, err) == (130, b"ncodec: interrupted\n")
 
 
 def _wait_until_importing_torch(pid: int, timeout: float = 120.0) -> None:
@@ -214,9 +215,29 @@ def test_ctrl_c_while_compressing_leaves_nothing(tmp_path, photo, delay, monkeyp
     if process.returncode == 0:  # finished before the signal (a fast machine): a whole file
         assert api.decode((tmp_path / "out.ncz").read_bytes()).header.width == 2 * photo.shape[1]
         return
-    assert process.returncode == 130
-    assert err == b"ncodec: interrupted\n"
+    assert (process.returncode, err) == (130, b"ncodec: interrupted\n")
     assert leftovers(tmp_path, {"in.png"}) == []
+
+
+def test_subcommand_imports_torch_before_ctrl_c_starts_raising():
+    # The deterministic form of the abort above: once a command runs, Ctrl-C raises
+    # KeyboardInterrupt, which must never land inside torch's import (its C++ initialization
+    # aborted the process). So the subcommand's module, torch with it, is imported first.
+    script = (
+        "import contextlib, sys\n"
+        "from ncodec import interrupts\n"
+        "seen, original = [], interrupts.raising\n"
+        "@contextlib.contextmanager\n"
+        "def spy():\n"
+        "    seen.append(('torch' in sys.modules, 'ncodec.commands' in sys.modules))\n"
+        "    with original():\n        yield\n"
+        "interrupts.raising = spy\n"
+        "from ncodec.cli import main\n"
+        "try:\n    main(['models'], prog_name='ncodec')\nexcept SystemExit:\n    pass\n"
+        "print(seen, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert done.stderr.decode().strip().splitlines()[-1] == "[(True, True)]"
 
 
 def test_ctrl_c_after_the_command_has_finished_changes_nothing(tmp_path):
