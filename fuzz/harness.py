@@ -1,6 +1,7 @@
 """What the fuzz targets and the replay test share: the models, the limits and the contract.
 
-Contract: every input ends in pixels (of the header's size, within the pixel limit) or in an
+Contract: every input ends in data that matches its header (pixels of the header's size within
+the pixel limit, a tensor of its shape and dtype, a cloud of its point count) or in an
 `ncodec.errors` exception; anything else (another exception, running out of memory below the
 limits, a hang) is a defect. Inputs decode with a small pixel limit so that each one is fast.
 """
@@ -18,6 +19,7 @@ import torch
 
 from ncodec import api
 from ncodec.errors import FormatError, NcodecError, ResourceError
+from ncodec.format import NczHeader, PayloadKind
 from ncodec.format.container import describe, read_ncz
 from ncodec.zoo import ENV_PATH
 
@@ -29,6 +31,9 @@ MEMORY_HEADROOM = (1 << 30) + 1024 * FUZZ_MAX_PIXELS
 decode needs well under 1 KiB per pixel."""
 TINY_MODELS = ("tiny-hp", "tiny-fp")
 SHIPPED_MODEL = "hyperprior-mse"
+KIND_MODELS = ("lossless-photo", "overfit", "pc-mnist", "lidar-octree")
+"""Shipped models with decoders of their own (every payload kind), fuzzed beside the image
+models."""
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -51,7 +56,7 @@ def model_hashes() -> dict[str, bytes]:
     """Weights hash bytes of the fuzzed models, as installed now."""
     return {
         name: bytes.fromhex(api.load_model(name).weights_hash)
-        for name in (*TINY_MODELS, SHIPPED_MODEL)
+        for name in (*TINY_MODELS, SHIPPED_MODEL, *KIND_MODELS)
     }
 
 
@@ -97,7 +102,8 @@ def _vm_size() -> int:
 
 
 def decode_contract(data: bytes) -> str:
-    """Decode under the fuzzing limits; the outcome's name, or DecoderDefect."""
+    """Decode under the fuzzing limits; the outcome's name ("pixels", "tensor", "points" or the
+    error's class), or DecoderDefect."""
     try:
         decoded = api.decode(data, FUZZ_MAX_PIXELS)
     except ResourceError as err:
@@ -106,10 +112,24 @@ def decode_contract(data: bytes) -> str:
         return "ResourceError"
     except NcodecError as err:
         return type(err).__name__
-    header = decoded.header
-    pixels = np.asarray(decoded.rgb)
-    if pixels.shape != (header.height, header.width, 3) or pixels.dtype != np.uint8:
-        raise DecoderDefect(f"decoded {pixels.shape} {pixels.dtype} for {header.payload}")
+    return _checked_output(decoded.header, np.asarray(decoded.data))
+
+
+def _checked_output(header: NczHeader, data: np.ndarray) -> str:
+    """The outcome's name if the decoded data matches the header, else DecoderDefect."""
+    info = header.payload
+    if header.kind == PayloadKind.INTEGER_TENSOR:
+        if data.shape != tuple(info.shape) or data.dtype != np.dtype(info.dtype):
+            raise DecoderDefect(f"decoded {data.shape} {data.dtype} for {info}")
+        return "tensor"
+    if header.kind == PayloadKind.POINT_CLOUD:
+        if data.ndim != 2 or data.shape[0] != info.point_count or data.shape[1] not in (3, 4):
+            raise DecoderDefect(f"decoded {data.shape} for {info}")
+        if not np.isfinite(data).all():
+            raise DecoderDefect(f"decoded non-finite points for {info}")
+        return "points"
+    if data.shape != (header.height, header.width, 3) or data.dtype != np.uint8:
+        raise DecoderDefect(f"decoded {data.shape} {data.dtype} for {info}")
     if header.height * header.width > FUZZ_MAX_PIXELS:
         raise DecoderDefect(f"decoded more than {FUZZ_MAX_PIXELS} pixels")
     return "pixels"

@@ -1,5 +1,6 @@
-"""Write the seed corpora: valid files of the tiny and shipped models, format-1 fixtures, every
-payload kind, and a few broken ones (the campaign then grows and minimizes them).
+"""Write the seed corpora: valid files of the tiny and shipped models (one of each payload kind
+and decoder), format-1 fixtures, every payload kind, and a few broken ones (the campaign then
+grows and minimizes them).
 
     .venv/bin/python fuzz/make_seeds.py --weights /tmp/ncodec-fuzz-weights --out fuzz/seeds
 """
@@ -15,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, SHIPPED_MODEL, TINY_MODELS, install_models
+from harness import KIND_MODELS, ROOT, SHIPPED_MODEL, TINY_MODELS, install_models
 
 from ncodec import api
 from ncodec.format import (
@@ -48,7 +49,24 @@ def decoder_seeds() -> dict[str, bytes]:
         seeds[f"{model}-gray-q30"] = api.compress(gray, model, 30)
     for path in sorted((ROOT / "tests" / "fixtures" / "ncz_v1").glob("*.ncz")):
         seeds[f"v1-{path.stem}"] = path.read_bytes()
-    return seeds
+    return {**seeds, **kind_seeds(photo)}
+
+
+def kind_seeds(photo: np.ndarray) -> dict[str, bytes]:
+    """Small valid files of the shipped models with decoders of their own (KIND_MODELS)."""
+    lossless, overfit, digits, lidar = KIND_MODELS
+    yy, xx = np.mgrid[:28, :28]
+    ring = np.abs(np.hypot(yy - 14, xx - 14) - 8)
+    digit = np.clip(255 * (2 - ring), 0, 255).astype(np.uint8)
+    turn = np.linspace(0, 2 * np.pi, 300)
+    helix = np.stack([10 * np.cos(turn), 10 * np.sin(turn), 0.1 * turn], axis=1)
+    return {
+        f"{lossless}-photo": api.compress(photo[:24, :40], lossless),
+        f"{lossless}-gray": api.compress(load_image_array(photo[:17, :33, 1]), lossless),
+        f"{overfit}-photo-q40": api.compress_image(photo[:32, :48], overfit, 40, effort=1),
+        f"{digits}-two": api.compress(np.stack([digit, digit.T[::-1]]), digits),
+        f"{lidar}-helix": api.compress(helix.astype(np.float32), lidar),
+    }
 
 
 def container_seeds(models: dict[str, bytes]) -> dict[str, bytes]:

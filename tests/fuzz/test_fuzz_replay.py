@@ -11,6 +11,7 @@ import torch
 
 CONTAINER_MUTATIONS = 50_000
 DECODER_MUTATIONS = 1_500
+KIND_MUTATIONS = 600
 
 
 @pytest.fixture
@@ -41,3 +42,24 @@ def test_the_decoder_corpus_and_fresh_mutations_decode_or_fail_cleanly(installed
         max_seconds_per_input=20.0,
     )
     assert outcomes["pixels"] > 10 and outcomes["FormatError"] > 10
+
+
+def test_every_payload_kind_and_decoder_decodes_or_fails_cleanly(installed, one_thread):
+    # The corpus above is mostly image files; mutate the seeds of the shipped models with
+    # decoders of their own (lossless photos, overfit, circuits, point clouds) on their own.
+    inputs = [
+        path.read_bytes()
+        for path in sorted((replay.CORPUS / "decoder").glob("seed-*.ncz"))
+        if path.name.startswith(tuple(f"seed-{model}-" for model in harness.KIND_MODELS))
+    ]
+    assert len(inputs) == 5, "fuzz/corpus/decoder lacks the seeds of harness.KIND_MODELS"
+    outcomes = replay.fuzz(
+        inputs,
+        harness.decode_contract,
+        KIND_MUTATIONS,
+        seed=17,
+        models=harness.model_hashes(),
+        max_seconds_per_input=20.0,
+    )
+    assert outcomes["pixels"] > 10 and outcomes["tensor"] > 0 and outcomes["points"] > 0
+    assert outcomes["FormatError"] > 100
