@@ -31,6 +31,6 @@ for target in container decoder; do
 done
 # The valid seeds stay in the decoder corpus: the replay test mutates files that decode.
 for seed in "$OUT"/seeds/decoder/*.ncz; do
-    cp "$seed" "fuzz/corpus/decoder/seed-$(basename "$seed")"
+    cp "$seed" "fuzz/corpus/decoder/seed-$(basename "$seed" .ncz)"  # *.ncz is git-ignored
 done
 du -sh fuzz/corpus

@@ -49,7 +49,7 @@ def test_every_payload_kind_and_decoder_decodes_or_fails_cleanly(installed, one_
     # decoders of their own (lossless photos, overfit, circuits, point clouds) on their own.
     inputs = [
         path.read_bytes()
-        for path in sorted((replay.CORPUS / "decoder").glob("seed-*.ncz"))
+        for path in sorted((replay.CORPUS / "decoder").glob("seed-*"))
         if path.name.startswith(tuple(f"seed-{model}-" for model in harness.KIND_MODELS))
     ]
     assert len(inputs) == 5, "fuzz/corpus/decoder lacks the seeds of harness.KIND_MODELS"
