@@ -61,5 +61,6 @@ def test_every_payload_kind_and_decoder_decodes_or_fails_cleanly(installed, one_
         models=harness.model_hashes(),
         max_seconds_per_input=20.0,
     )
-    assert outcomes["pixels"] > 10 and outcomes["tensor"] > 0 and outcomes["points"] > 0
+    # A shipped model's new weights make its seed a ModelNotFoundError: rerun make_seeds.py.
+    assert outcomes["pixels"] > 10 and outcomes["tensor"] > 0 and outcomes["points"] > 0, outcomes
     assert outcomes["FormatError"] > 100
