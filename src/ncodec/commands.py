@@ -208,7 +208,8 @@ def compress_command(
     "-o",
     "--output",
     required=True,
-    help="Output image (.png, .ppm, .bmp, .tif; '-': PNG on standard output).",
+    help="Output image (.png, .ppm, .bmp, .tif; '-': PNG on standard output); digits: also "
+    ".npz (array x) or .npy; point clouds: .ply or .bin.",
 )
 @click.option(
     "--max-pixels",

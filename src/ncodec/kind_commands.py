@@ -21,6 +21,7 @@ from ncodec.io import encode_image, load_image, load_image_bytes
 from ncodec.io.arrays import is_grayscale_mode
 from ncodec.models import FrozenCodec
 from ncodec.pointcloud.files import OUTPUT_SUFFIXES, SUFFIXES, cloud_bytes, read_points
+from ncodec.zoo import installed_models
 
 POINT_CLOUD_MODEL = "lidar-octree"
 """Model used for point-cloud inputs when none is named."""
@@ -29,8 +30,19 @@ LOSSLESS_MODEL = "lossless-photo"
 
 
 def default_model_for(input_path: str) -> str | None:
-    """The model a file calls for when --model is not given (None: the default image model)."""
-    return POINT_CLOUD_MODEL if Path(input_path).suffix.lower() in SUFFIXES else None
+    """The model a file calls for when --model is not given (None: the default image model);
+    a file of digits needs a named digit model (InputError listing the installed ones)."""
+    if Path(input_path).suffix.lower() in SUFFIXES:
+        return POINT_CLOUD_MODEL
+    if input_path.lower().endswith(TENSOR_SUFFIXES):
+        digit_models = [
+            name
+            for name, entry in installed_models().items()
+            if entry.card.get("kind") == PayloadKind.INTEGER_TENSOR.label
+        ]
+        choices = " or ".join(f"--model {name}" for name in digit_models) or "--model NAME"
+        raise InputError(f"{input_path} holds digits: name a digit model ({choices})")
+    return None
 
 
 def writes_points(output: str) -> bool:
@@ -109,13 +121,14 @@ def lossless_summary(label: str, size: int, image: Any) -> str:
     )
 
 
-TENSOR_SUFFIXES = (".npz", ".gz", ".idx", "-ubyte")
-"""Names of files of many digits (npz array `x`, idx, gzipped idx): read as N x H x W."""
+TENSOR_SUFFIXES = (".npz", ".npy", ".gz", ".idx", "-ubyte")
+"""Names of files of many digits (npz array `x`, npy, idx, gzipped idx): read as N x H x W."""
+TENSOR_OUTPUT_SUFFIXES = (".npz", ".npy")
 
 
 def writes_tensor(output: str) -> bool:
-    """Whether an output name asks for a batch of digits (.npz, array `x`)."""
-    return output.lower().endswith(".npz")
+    """Whether an output name asks for a batch of digits (.npz with array `x`, or .npy)."""
+    return output.lower().endswith(TENSOR_OUTPUT_SUFFIXES)
 
 
 def load_tensor_input(input_path: str, stdin: Any) -> Any:
@@ -141,13 +154,21 @@ def tensor_summary(label: str, size: int, shape: tuple[int, ...]) -> str:
 def tensor_file_bytes(decoded: Any, output: str) -> bytes:
     """The bytes of the output file for decoded digits: .npz (array `x`) or one gray image."""
     if decoded.header.kind != PayloadKind.INTEGER_TENSOR:
-        raise InputError(f"{output}: an .npz output needs a file of digits")
+        raise InputError(f"{output}: an .npz or .npy output needs a file of digits")
     array = np.asarray(decoded.data)
     if writes_tensor(output):
+        batch = array if array.ndim == 3 else array[np.newaxis]
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, x=array if array.ndim == 3 else array[np.newaxis])
+        if output.lower().endswith(".npy"):
+            np.save(buffer, batch, allow_pickle=False)
+        else:
+            np.savez_compressed(buffer, x=batch)
         return buffer.getvalue()
+    if array.ndim == 3 and array.shape[0] == 1:
+        array = array[0]
     if array.ndim != 2:
-        raise InputError(f"{output}: the file holds {array.shape[0]} images; write them to .npz")
+        raise InputError(
+            f"{output}: the file holds {array.shape[0]} images; write them to .npz or .npy"
+        )
     suffix = Path(output).suffix if output != "-" else ".png"
     return encode_image(np.repeat(array[:, :, np.newaxis], 3, axis=2), "L", suffix or ".png")

@@ -1,4 +1,4 @@
-"""`ncodec compress/decompress --model` with a circuit: a PNG digit and an npz batch round-trip
+"""`ncodec compress/decompress --model` with a circuit: a PNG digit and npz/npy batches round-trip
 exactly; 16-bit, float, colour, wrongly sized and empty inputs are one-line errors."""
 
 from __future__ import annotations
@@ -76,4 +76,45 @@ def test_bad_inputs_are_one_line_errors_and_write_nothing(
     result = run("compress", str(source), "--model", "pc-tiny", "-o", str(tmp_path / "out.ncz"))
     assert result.exit_code != 0
     assert message in result.output and result.output.count("\n") == 1, result.output
+    assert not (tmp_path / "out.ncz").exists()
+
+
+def test_npy_batches_and_single_digits_round_trip(pc_installed, tmp_path):
+    batch = strokes(5, seed=8)
+    np.save(tmp_path / "b.npy", batch)
+    result = run(
+        "compress", str(tmp_path / "b.npy"), "--model", "pc-tiny", "-o", str(tmp_path / "b.ncz")
+    )
+    assert result.exit_code == 0 and "5 images" in result.output, result.output
+    assert run("decompress", str(tmp_path / "b.ncz"), "-o", str(tmp_path / "c.npy")).exit_code == 0
+    restored = np.load(tmp_path / "c.npy", allow_pickle=False)
+    np.testing.assert_array_equal(restored, batch)
+
+    np.save(tmp_path / "one.npy", batch[2])  # H x W: a batch of one
+    result = run(
+        "compress", str(tmp_path / "one.npy"), "--model", "pc-tiny", "-o", str(tmp_path / "1.ncz")
+    )
+    assert result.exit_code == 0 and "1 image of" in result.output, result.output
+    assert run("decompress", str(tmp_path / "1.ncz"), "-o", str(tmp_path / "1.png")).exit_code == 0
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "1.png")), batch[2])
+
+
+def test_a_digit_file_without_a_model_names_the_digit_models(tmp_path):
+    np.savez(tmp_path / "b.npz", x=strokes(2, seed=1))
+    result = run("compress", str(tmp_path / "b.npz"), "-o", str(tmp_path / "b.ncz"))
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "holds digits" in result.output and "--model pc-mnist" in result.output
+    assert not (tmp_path / "b.ncz").exists()
+
+
+@pytest.mark.parametrize("content", [b"not numpy at all\n", None])
+def test_npy_files_that_are_not_plain_arrays_are_one_line_errors(pc_installed, tmp_path, content):
+    source = tmp_path / "x.npy"
+    if content is None:
+        np.save(source, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    else:
+        source.write_bytes(content)
+    result = run("compress", str(source), "--model", "pc-tiny", "-o", str(tmp_path / "out.ncz"))
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "not an .npy file of a plain array" in result.output
     assert not (tmp_path / "out.ncz").exists()

@@ -15,10 +15,13 @@ _IDX_UINT8 = 0x08
 
 
 def load_digits(path: str | os.PathLike[str], key: str = "x") -> np.ndarray:
-    """N x H x W uint8 images from an idx file (optionally gzipped) or an npz array `key`."""
+    """N x H x W uint8 images from an idx file (optionally gzipped), an npz array `key` or an
+    npy array (an H x W one is a batch of one)."""
     path = Path(path)
     try:
-        if path.suffix == ".npz":
+        if path.suffix == ".npy":
+            images = _read_npy(path)
+        elif path.suffix == ".npz":
             with np.load(path) as archive:
                 if key not in archive:
                     raise InputError(f"{path}: no array {key!r} (has {', '.join(archive)})")
@@ -30,6 +33,15 @@ def load_digits(path: str | os.PathLike[str], key: str = "x") -> np.ndarray:
     except OSError as err:
         raise InputError(f"cannot read {path}: {err.strerror or err}") from None
     return check_digit_batch(images, None, str(path))
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    """The array of an .npy file (no pickled objects); H x W becomes 1 x H x W."""
+    try:
+        images = np.load(path, allow_pickle=False)
+    except ValueError:  # pickled objects, or not an .npy file at all
+        raise InputError(f"{path}: not an .npy file of a plain array") from None
+    return images[np.newaxis] if images.ndim == 2 else images
 
 
 def _read_idx(raw: bytes, path: Path) -> np.ndarray:
