@@ -108,6 +108,8 @@ def point_file_bytes(decoded: Any, output: str) -> bytes:
     """The bytes of the output file for decoded points."""
     if decoded.header.kind != PayloadKind.POINT_CLOUD:
         raise InputError(f"{output}: a point-cloud output needs a point-cloud file")
+    if output == "-":
+        raise InputError("point clouds are written to files (.bin, .ply), not standard output")
     return cloud_bytes(decoded.data, Path(output).suffix)
 
 

@@ -181,3 +181,19 @@ def test_both_point_orders_round_trip(order, monkeypatch):
         d = cells[permutation] - sensor
         slope = d[:, 2] / np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
         assert np.all(np.diff(np.floor(slope * intensity.RING_BINS)) >= 0)
+
+
+def test_cli_point_clouds_and_standard_streams(tiny_lidar, tmp_path):
+    # Standard output takes the .ncz of a cloud; a cloud is never read from standard input
+    # nor decoded to standard output (no format to pick): one line each, nothing written.
+    source, coded = tmp_path / "s.bin", tmp_path / "s.ncz"
+    write_bin(source, scan(seed=6))
+    args = ["compress", str(source), "-o", "-", "--model", tiny_lidar]
+    piped = CliRunner().invoke(main, args)
+    assert piped.exit_code == 0 and piped.stdout_bytes.startswith(b"\x89NCZ"), piped.output[:200]
+    coded.write_bytes(piped.stdout_bytes)
+    refused = CliRunner().invoke(main, ["decompress", str(coded), "-o", "-"])
+    assert refused.exit_code == 2 and "not standard output" in refused.output
+    refused = CliRunner().invoke(main, ["compress", "-", "-o", "x.ncz", "--model", tiny_lidar])
+    assert refused.exit_code == 2 and "not standard input" in refused.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.bin", "s.ncz"]
