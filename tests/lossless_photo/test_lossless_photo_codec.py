@@ -1,5 +1,6 @@
-"""lossless-photo: exact round trips (odd sizes, gray, 1x1, strips, several tiles), the pixel CRC
-refusing a damaged file, deterministic bytes, and one-line errors for inputs it cannot code."""
+"""lossless-photo: exact round trips (odd sizes, gray, 1x1, strips, several tiles), small images
+without the fitted predictors' cost, the pixel CRC refusing a damaged file, deterministic bytes,
+and one-line errors for inputs it cannot code."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ncodec import api
 from ncodec.errors import FormatError, InputError
 from ncodec.format import NczHeader, PayloadKind
 from ncodec.format.container import read_ncz, write_ncz
+from ncodec.lossless_photo import tile
 from ncodec.lossless_photo.codec import FrozenLosslessPhoto, tile_boxes
 from ncodec.zoo import find_model, load_codec
 
@@ -60,6 +62,19 @@ def test_a_smooth_photo_costs_far_less_than_eight_bits():
     image = photo(96, 128)
     data, _ = round_trip(image)
     assert 8 * len(data) / image.size < 5.0
+
+
+@pytest.mark.parametrize(("side", "channels"), [(8, 3), (16, 3), (16, 1), (32, 3)])
+def test_a_small_image_sends_the_fixed_predictor_when_that_is_smaller(monkeypatch, side, channels):
+    # Fitted weights cost about 1.8 KB of parameters per tile: an 8x8 photo became a 1.1 KB
+    # file, 5.7x its raw size. Small tiles now also try the fixed predictor.
+    image = photo(side, side, channels, seed=side)
+    small, decoded = round_trip(image)
+    np.testing.assert_array_equal(decoded, image)
+    monkeypatch.setattr(tile, "SMALL_TILE_PIXELS", 0)  # fitted weights only, as before
+    fitted = api.compress(image, MODEL)
+    assert len(small) < 0.6 * len(fitted)
+    assert len(small) < image.size + 80  # at most the raw pixels and the container
 
 
 def test_many_tiles_round_trip_and_tiles_cover_the_image():

@@ -64,6 +64,29 @@ def design(
     return np.stack(columns, axis=-1).reshape(-1, len(columns)).astype(np.float64)
 
 
+def fixed_predictor(
+    radius: int, phase: int, channel: int, channels: int, colour: bool = True
+) -> np.ndarray:
+    """Weights of a fixed predictor for a pass: half the median-like feature (the mean of the
+    middle two of the four nearest neighbours); with `colour`, a later channel instead takes
+    the first channel's value at the pixel plus the mean difference of the two channels over
+    the four nearest neighbours. Few small powers of two, so they compress to almost nothing:
+    what a small tile sends when fitted weights would cost more than they save."""
+    where = geo.offsets(radius, phase, channel, channels)
+    weights = np.zeros(len(where) + EXTRA_FEATURES + 1, dtype=np.int32)
+    column = {offset: index for index, offset in enumerate(where)}
+    near = geo.nearest(phase)
+    needed = [(0, 0, 0), *((dy, dx, c) for dy, dx in near for c in (0, channel))]
+    if not colour or channel == 0 or not all(offset in column for offset in needed):
+        weights[len(where) + 1] = 1 << (SHIFT - 1)
+        return weights
+    weights[column[(0, 0, 0)]] = 1 << SHIFT
+    for dy, dx in near:
+        weights[column[(dy, dx, channel)]] += 1 << (SHIFT - 2)
+        weights[column[(dy, dx, 0)]] -= 1 << (SHIFT - 2)
+    return weights
+
+
 def predict(x: np.ndarray, weights: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """The integer prediction 0..255 of every pixel (int64, `shape`); weights (F + 1,)."""
     acc = (x @ weights.astype(np.float64)).astype(np.int64)

@@ -3,11 +3,15 @@
 The encoder walks the passes twice over the same canvases the decoder will see: once to fit
 each predictor set (least squares), once to compute the integer residuals and their contexts;
 it then picks, per predictor set and context, the stored table that codes those residuals in
-the fewest bits. Per tile it sends the integer weights and table choices (`TileParams`).
+the fewest bits. Per tile it sends the integer weights and table choices. A small tile also
+tries a fixed predictor with one table choice shared by every predictor set, whose parameters
+compress to a few dozen bytes instead of about 1.8 KB, and keeps whichever costs fewer bytes
+(the decoder reads both alike).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,6 +24,9 @@ from ncodec.lossless_photo import predictor as pr
 
 RANGE = 255
 """Residuals lie in -RANGE..RANGE (pixel minus a prediction, both 0..255)."""
+SMALL_TILE_PIXELS = 128 * 128
+"""Tiles up to this size also try the fixed predictors (measured on training-photo crops:
+bench/lossless_small_images.py)."""
 
 
 @dataclass(frozen=True)
@@ -98,11 +105,49 @@ def encode_tile(tile: np.ndarray, settings: Settings, writer: DecodeOrderWriter)
         }
         _passes(truth, settings, weights, equations)
         weights = {key: eq.solve() for key, eq in equations.items()}
+    candidates = [_candidate(truth, settings, layout, weights, shared=False)]
+    if h * w <= SMALL_TILE_PIXELS:
+        for colour in (False, True):
+            fixed = {
+                (g, i, c): pr.fixed_predictor(settings.radii[g], i, c, channels, colour)
+                for g, i, c in layout
+            }
+            candidates.append(_candidate(truth, settings, layout, fixed, shared=True))
+    best = min(candidates, key=lambda candidate: candidate.bytes)
+    for key, residual, context in best.coded:
+        writer.write(residual, best.choices[key][context], settings.tables)
+    return best.params
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """One way to code a tile: its passes, table choices, parameter bytes and estimated size."""
+
+    coded: list[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]
+    choices: dict[tuple[int, int, int], np.ndarray]
+    params: bytes
+    bytes: float
+    """zlib-compressed parameters plus the residuals' bits under the chosen tables, in bytes."""
+
+
+def _candidate(
+    truth: list[np.ndarray],
+    settings: Settings,
+    layout: list[tuple[int, int, int]],
+    weights: dict[tuple[int, int, int], np.ndarray],
+    shared: bool,
+) -> _Candidate:
+    """Code the tile's passes with these weights; `shared`: one table choice for all sets."""
     coded = _passes(truth, settings, weights, None)
-    choices = _choose_tables(coded, layout, settings)
-    for key, residual, context in coded:
-        writer.write(residual, choices[key][context], settings.tables)
-    return b"".join(weights[key].astype("<i4").tobytes() + choices[key].tobytes() for key in layout)
+    choices = _choose_tables(coded, layout, settings, shared)
+    params = b"".join(
+        weights[key].astype("<i4").tobytes() + choices[key].tobytes() for key in layout
+    )
+    bits = sum(
+        float(settings.bits[choices[key][context], residual + RANGE].sum())
+        for key, residual, context in coded
+    )
+    return _Candidate(coded, choices, params, len(zlib.compress(params, 9)) + bits / 8)
 
 
 def _passes(
@@ -156,19 +201,24 @@ def _choose_tables(
     coded: list[tuple[tuple[int, int, int], np.ndarray, np.ndarray]],
     layout: list[tuple[int, int, int]],
     settings: Settings,
+    shared: bool = False,
 ) -> dict[tuple[int, int, int], np.ndarray]:
-    """Per predictor and context, the table with the fewest bits for its residuals (uint8)."""
+    """Per predictor (or, `shared`, for all at once) and context, the table with the fewest
+    bits for its residuals (uint8)."""
     width = 2 * RANGE + 1
     histograms = {key: np.zeros(settings.contexts * width, dtype=np.int64) for key in layout}
     for key, residual, context in coded:
         index = context.reshape(-1).astype(np.int64) * width + residual.reshape(-1) + RANGE
-        histograms[key] += np.bincount(index, minlength=settings.contexts * width)
-    return {
+        histograms[layout[0] if shared else key] += np.bincount(
+            index, minlength=settings.contexts * width
+        )
+    choices = {
         key: np.argmin(hist.reshape(settings.contexts, width) @ settings.bits.T, axis=1).astype(
             np.uint8
         )
         for key, hist in histograms.items()
     }
+    return {key: choices[layout[0]] for key in layout} if shared else choices
 
 
 def decode_tile(
