@@ -72,9 +72,12 @@ def encoder_progress(frozen: FrozenCodec, options: dict[str, Any]) -> Iterator[N
     if "progress" not in frozen.effort_options():
         yield
         return
-    bar = tqdm(desc="encode", unit="it", leave=False)
+    bars: list[tqdm] = []  # opened at the first report, so an early error stays one line
 
     def report(iteration: int, total: int, bpp: float, psnr: float) -> None:
+        if not bars:
+            bars.append(tqdm(desc="encode", unit="it", leave=False, total=total))
+        bar = bars[0]
         bar.total = total
         bar.set_postfix(bpp=f"{bpp:.3f}", psnr=f"{psnr:.2f}", refresh=False)
         bar.update(iteration - bar.n)
@@ -83,7 +86,8 @@ def encoder_progress(frozen: FrozenCodec, options: dict[str, Any]) -> Iterator[N
     try:
         yield
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
         options.pop("progress", None)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 from PIL import Image
 
@@ -58,3 +59,27 @@ def test_a_point_cloud_file_is_not_an_image_and_back(scan, tmp_path):
     result = run("decompress", str(packed), "-o", str(tmp_path / "x.png"))
     assert result.exit_code == 2 and "cannot write point clouds as '.png'" in result.output
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_an_encoder_that_fails_at_once_leaves_no_progress_bar(tmp_path, photo):
+    # The progress bar opened before the encoder checked its device: the error line came
+    # after the remnant "encode: 0it [00:00, ?it/s]" and a carriage return.
+    png = tmp_path / "photo.png"
+    Image.fromarray(photo).save(png)
+    result = run(
+        "compress",
+        str(png),
+        "-o",
+        str(tmp_path / "o.ncz"),
+        "--model",
+        "overfit",
+        "--device",
+        "cuda",
+    )
+    assert result.exit_code == 2
+    assert (
+        result.output
+        == "ncodec: error: device 'cuda' was asked for but no CUDA device is available\n"
+    )
+    assert not (tmp_path / "o.ncz").exists()
