@@ -4,9 +4,9 @@ The encoder walks the passes twice over the same canvases the decoder will see: 
 each predictor set (least squares), once to compute the integer residuals and their contexts;
 it then picks, per predictor set and context, the stored table that codes those residuals in
 the fewest bits. Per tile it sends the integer weights and table choices. A small tile also
-tries a fixed predictor with one table choice shared by every predictor set, whose parameters
-compress to a few dozen bytes instead of about 1.8 KB, and keeps whichever costs fewer bytes
-(the decoder reads both alike).
+tries two fixed predictors (`predictor.fixed_predictor`) with one table choice shared by every
+predictor set, whose parameters compress to a few dozen bytes instead of about 1.8 KB, and
+keeps whichever costs the fewest bytes (the decoder reads them all alike).
 """
 
 from __future__ import annotations
