@@ -116,5 +116,5 @@ def test_npy_files_that_are_not_plain_arrays_are_one_line_errors(pc_installed, t
         source.write_bytes(content)
     result = run("compress", str(source), "--model", "pc-tiny", "-o", str(tmp_path / "out.ncz"))
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
-    assert "not an .npy file of a plain array" in result.output
+    assert "not a complete .npy file of a plain array" in result.output
     assert not (tmp_path / "out.ncz").exists()

@@ -39,8 +39,8 @@ def _read_npy(path: Path) -> np.ndarray:
     """The array of an .npy file (no pickled objects); H x W becomes 1 x H x W."""
     try:
         images = np.load(path, allow_pickle=False)
-    except ValueError:  # pickled objects, or not an .npy file at all
-        raise InputError(f"{path}: not an .npy file of a plain array") from None
+    except ValueError:  # pickled objects, a truncated array, or not an .npy file at all
+        raise InputError(f"{path}: not a complete .npy file of a plain array") from None
     return images[np.newaxis] if images.ndim == 2 else images
 
 
