@@ -143,9 +143,9 @@ def compress_command(
     lossless: bool,
     force: bool,
 ) -> None:
-    """Compress an image ('-': standard input) or a point cloud (.bin, .ply, .pcd) into a .ncz
-    file; prints real size, bits per pixel and PSNR (on stderr when the file goes to standard
-    output)."""
+    """Compress an image ('-': standard input), a point cloud (.bin, .ply, .pcd) or, with a
+    digit model, a batch of digits (.npz, .npy, idx) into a .ncz file; prints real size, bits
+    per pixel and PSNR (on stderr when the file goes to standard output)."""
     q = _quality(quality)
     if effort is not None and refine is not None and effort != refine:
         raise InputError(f"--effort {effort} and --refine {refine} disagree (give one)")
