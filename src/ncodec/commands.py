@@ -230,8 +230,8 @@ def compress_command(
 def decompress_command(
     input_path: str, output: str, max_pixels: int, realism: float | None, force: bool
 ) -> None:
-    """Decompress a .ncz file ('-': standard input) into a lossless image file, or a point
-    cloud into a .ply or .bin file."""
+    """Decompress a .ncz file ('-': standard input) into a lossless image file, a point cloud
+    into a .ply or .bin file, or a batch of digits into .npz or .npy."""
     points = writes_points(output)
     plain = points or writes_tensor(output)
     _check_output(
