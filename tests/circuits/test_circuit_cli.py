@@ -107,13 +107,16 @@ def test_a_digit_file_without_a_model_names_the_digit_models(tmp_path):
     assert not (tmp_path / "b.ncz").exists()
 
 
-@pytest.mark.parametrize("content", [b"not numpy at all\n", None])
+@pytest.mark.parametrize("content", ["text", "pickle", "npz"])
 def test_npy_files_that_are_not_plain_arrays_are_one_line_errors(pc_installed, tmp_path, content):
     source = tmp_path / "x.npy"
-    if content is None:
+    if content == "pickle":
         np.save(source, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    elif content == "npz":  # a zip archive under an .npy name: np.load opens it as an archive
+        with source.open("wb") as handle:
+            np.savez(handle, x=strokes(2, seed=2))
     else:
-        source.write_bytes(content)
+        source.write_bytes(b"not numpy at all\n")
     result = run("compress", str(source), "--model", "pc-tiny", "-o", str(tmp_path / "out.ncz"))
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
     assert "not a complete .npy file of a plain array" in result.output

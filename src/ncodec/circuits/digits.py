@@ -40,7 +40,11 @@ def _read_npy(path: Path) -> np.ndarray:
     try:
         images = np.load(path, allow_pickle=False)
     except ValueError:  # pickled objects, a truncated array, or not an .npy file at all
-        raise InputError(f"{path}: not a complete .npy file of a plain array") from None
+        images = None
+    if not isinstance(images, np.ndarray):  # np.load opens an .npz archive whatever its name
+        if images is not None:
+            images.close()
+        raise InputError(f"{path}: not a complete .npy file of a plain array")
     return images[np.newaxis] if images.ndim == 2 else images
 
 
